@@ -162,9 +162,13 @@ def check_choice(value, name: str, choices: Iterable[str]) -> str:
 
 
 def layer_dtype(*arrays: np.ndarray) -> np.dtype:
-    """The floating dtype a layer computes in: float32 stays float32, ints become float64.
+    """The floating dtype a layer computes in: floats keep their precision, ints become float64.
 
-    Complex inputs are refused: the layers are real-valued, like PyTorch's.
+    The usual numpy promotion picks the dtype when any input is floating (float32 with
+    float32 stays float32; float32 with int64 is float64).  Integer and bool inputs with no
+    float among them compute in float64.  float16 is raised to float32, whose rounding the
+    checks can tolerate.  Complex inputs are refused: the layers are real-valued, like
+    PyTorch's.
 
     Examples
     --------
@@ -172,14 +176,14 @@ def layer_dtype(*arrays: np.ndarray) -> np.dtype:
     dtype('float32')
     >>> layer_dtype(np.zeros(2, np.int64), np.zeros(2, np.float32))
     dtype('float64')
+    >>> layer_dtype(np.zeros(2, np.int8), np.zeros(2, np.uint8))
+    dtype('float64')
     """
     dtype = np.result_type(*arrays)
     if dtype.kind == "c":
         raise TypeError(f"complex arrays are not supported by the layers, got dtype {dtype}")
     if dtype.kind != "f":
-        dtype = np.result_type(dtype, np.float32)
-        if dtype.kind != "f":
-            dtype = np.dtype(np.float64)
-    if dtype.itemsize < 4:  # float16 arithmetic is too coarse for the checks
-        dtype = np.dtype(np.float32)
+        return np.dtype(np.float64)
+    if dtype.itemsize < 4:
+        return np.dtype(np.float32)
     return dtype
