@@ -65,7 +65,9 @@ def numerical_gradient(f: Callable[[np.ndarray], np.ndarray], x, dout=None, h: f
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    if not (isinstance(h, (int, float, np.floating)) and h > 0):
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, (int, float, np.integer, np.floating)):
+        raise TypeError(f"h must be a positive float, got {h!r} (type {type(h).__name__})")
+    if not h > 0:
         raise ValueError(f"h must be a positive float, got {h!r}")
     x = as_array(x, "x", kinds="biuf").astype(np.float64)  # a float64 copy: the caller's x is never touched
     out0 = np.asarray(f(x.copy()), dtype=np.float64)
