@@ -32,3 +32,6 @@ def rng(request):
     seed = zlib.crc32(request.node.nodeid.encode())
     print(f"rng seed for {request.node.nodeid}: {seed}")
     return np.random.default_rng(seed)
+
+# The golden-file generator needs PyTorch, which is not a test dependency; it is a script.
+collect_ignore = ["golden/make_golden.py"]

@@ -80,6 +80,8 @@ def test_licences_are_stated():
 def test_every_reference_function_is_documented(name):
     """Each public reference function has a numpydoc docstring with parameters, returns, errors and a doctest."""
     func = getattr(reference, name)
+    # A submodule named like a function would shadow it once imported.
+    assert inspect.isfunction(func), f"autograder.reference.{name} is {func!r}, not a function"
     doc = inspect.getdoc(func) or ""
     for section in ("Parameters\n----", "Returns\n----", "Raises\n----", "Examples\n----"):
         assert section in doc, f"{name}'s docstring has no {section.splitlines()[0]} section"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import importlib
 
+# Public name -> the submodule defining it.  No submodule may share a public name:
+# once imported, the submodule would shadow the function on the package.
 _WHERE = {
     # signal level, scipy.signal's meaning
     "correlate": "signal",
@@ -35,8 +37,8 @@ _WHERE = {
     "conv2d_backward": "layers",
     "conv2d_backward_loops": "layers",
     "conv_transpose2d": "layers",
-    "im2col": "im2col",
-    "col2im": "im2col",
+    "im2col": "unfold",
+    "col2im": "unfold",
     "pool2d": "pooling",
     "pool2d_loops": "pooling",
     "pool2d_backward": "pooling",

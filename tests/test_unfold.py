@@ -1,4 +1,4 @@
-"""Tests for autograder.reference.im2col: im2col / col2im against PyTorch's unfold / fold.
+"""Tests for autograder.reference.unfold: im2col / col2im against PyTorch's unfold / fold.
 
 Oracles: tests/golden/unfold_fold.npz and conv2d.npz (made by tests/golden/make_golden.py
 with PyTorch), a worked example by hand, and the adjoint identity
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograder.reference.im2col import col2im, im2col
+from autograder.reference.unfold import col2im, im2col
 
 GOLDEN_DIR = pathlib.Path(__file__).parent / "golden"
 UNFOLD = np.load(GOLDEN_DIR / "unfold_fold.npz")
