@@ -34,7 +34,7 @@ demo: $(STAMP)
 # One BLAS thread per pytest worker: two workers each spawning two BLAS threads on two
 # cores slow OpenBLAS down tenfold.
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --notebook-dir=course

