@@ -370,6 +370,59 @@ def _convolve(in1, in2, mode="full", dtype=None):
                  mode, _convolve_start)
 
 
+def _register_shared_signal_mistakes(task: str, op) -> None:
+    """Register the mistakes correlate2d and convolve2d share, computed with ``op``.
+
+    ``op(in1, in2, mode, dtype=None)`` is the task's correct operation; each variant
+    bends one of its inputs.  The functions are also bound at module level, as
+    ``<task>_h_w_swapped`` and so on, so they can be imported by name like the others.
+    """
+    mode_hint = ("Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
+                 "(H - kH + 1, W - kW + 1).")
+
+    def h_w_swapped(in1, in2, mode="full"):
+        """Reads W, H = in1.shape (image-library order), giving the transposed output."""
+        return op(np.asarray(in1).T, np.asarray(in2).T, mode)
+
+    def image_dtype(in1, in2, mode="full"):
+        """Allocates the output like np.zeros_like(in1): uint8 in, uint8 (wrapped) out."""
+        return op(in1, in2, mode, dtype=np.asarray(in1).dtype)
+
+    def always_float64(in1, in2, mode="full"):
+        """Allocates with np.zeros(shape): float64 whatever the inputs."""
+        return op(in1, in2, mode, dtype=np.float64)
+
+    def always_full(in1, in2, mode="full"):
+        """Returns the full result whatever mode says."""
+        return op(in1, in2, "full")
+
+    def always_valid(in1, in2, mode="full"):
+        """Returns the 'valid' part whatever mode says."""
+        return op(in1, in2, "valid")
+
+    def always_same(in1, in2, mode="full"):
+        """Returns the 'same' part whatever mode says."""
+        return op(in1, in2, "same")
+
+    table = [
+        (h_w_swapped, "H and W swapped",
+         "Arrays are indexed [row, column]: H, W = in1.shape (height first), and the "
+         "output is (rows, columns) too."),
+        (image_dtype, "integer overflow",
+         "Allocate the output with dtype=np.result_type(in1, in2): np.zeros_like(in1) "
+         "keeps the image's dtype, and uint8 wraps around at 256."),
+        (always_float64, "output dtype always float64",
+         "The output dtype must be np.result_type(in1, in2), as in scipy.signal: pass "
+         "dtype= to np.zeros (integer inputs give an integer output)."),
+        (always_full, "mode ignored (always full)", mode_hint),
+        (always_valid, "mode ignored (always valid)", mode_hint),
+        (always_same, "mode ignored (always same)", mode_hint),
+    ]
+    for fn, name, hint in table:
+        fn.__name__ = fn.__qualname__ = f"{task}_{fn.__name__}"
+        globals()[fn.__name__] = _mistake(task, name, hint)(fn)
+
+
 # --- correlate2d -----------------------------------------------------------------------
 
 @_mistake("correlate2d", "mutated the input",
@@ -453,52 +506,7 @@ def correlate2d_flipped(in1, in2, mode="full"):
                  _correlate_start)
 
 
-@_mistake("correlate2d", "H and W swapped",
-          "Arrays are indexed [row, column]: H, W = in1.shape (height first), and the "
-          "output is (rows, columns) too.")
-def correlate2d_h_w_swapped(in1, in2, mode="full"):
-    """Reads W, H = in1.shape (image-library order), giving the transposed output."""
-    return _correlate(np.asarray(in1).T, np.asarray(in2).T, mode)
-
-
-@_mistake("correlate2d", "integer overflow",
-          "Allocate the output with dtype=np.result_type(in1, in2): np.zeros_like(in1) "
-          "keeps the image's dtype, and uint8 wraps around at 256.")
-def correlate2d_image_dtype(in1, in2, mode="full"):
-    """Allocates the output like np.zeros_like(in1): uint8 in, uint8 (wrapped) out."""
-    return _correlate(in1, in2, mode, dtype=np.asarray(in1).dtype)
-
-
-@_mistake("correlate2d", "output dtype always float64",
-          "The output dtype must be np.result_type(in1, in2), as in scipy.signal: pass "
-          "dtype= to np.zeros (integer inputs give an integer output).")
-def correlate2d_always_float64(in1, in2, mode="full"):
-    """Allocates with np.zeros(shape): float64 whatever the inputs."""
-    return _correlate(in1, in2, mode, dtype=np.float64)
-
-
-@_mistake("correlate2d", "mode ignored (always full)",
-          "Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
-          "(H - kH + 1, W - kW + 1).")
-def correlate2d_always_full(in1, in2, mode="full"):
-    """Returns the full result whatever mode says."""
-    return _correlate(in1, in2, "full")
-
-
-@_mistake("correlate2d", "mode ignored (always valid)",
-          "Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
-          "(H - kH + 1, W - kW + 1).")
-def correlate2d_always_valid(in1, in2, mode="full"):
-    """Returns the 'valid' part whatever mode says."""
-    return _correlate(in1, in2, "valid")
-
-
-@_mistake("correlate2d", "mode ignored (always same)",
-          "Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
-          "(H - kH + 1, W - kW + 1).")
-def correlate2d_always_same(in1, in2, mode="full"):
-    """Returns the 'same' part whatever mode says."""
-    return _correlate(in1, in2, "same")
+_register_shared_signal_mistakes("correlate2d", _correlate)
 
 
 # --- convolve2d ------------------------------------------------------------------------
@@ -603,52 +611,7 @@ def forgot_the_flip(in1, in2, mode="full"):
     return _crop(_full_correlation(in1, in2), in1.shape, in2.shape, mode, _convolve_start)
 
 
-@_mistake("convolve2d", "H and W swapped",
-          "Arrays are indexed [row, column]: H, W = in1.shape (height first), and the "
-          "output is (rows, columns) too.")
-def convolve2d_h_w_swapped(in1, in2, mode="full"):
-    """Reads W, H = in1.shape (image-library order), giving the transposed output."""
-    return _convolve(np.asarray(in1).T, np.asarray(in2).T, mode)
-
-
-@_mistake("convolve2d", "integer overflow",
-          "Allocate the output with dtype=np.result_type(in1, in2): np.zeros_like(in1) "
-          "keeps the image's dtype, and uint8 wraps around at 256.")
-def convolve2d_image_dtype(in1, in2, mode="full"):
-    """Allocates the output like np.zeros_like(in1): uint8 in, uint8 (wrapped) out."""
-    return _convolve(in1, in2, mode, dtype=np.asarray(in1).dtype)
-
-
-@_mistake("convolve2d", "output dtype always float64",
-          "The output dtype must be np.result_type(in1, in2), as in scipy.signal: pass "
-          "dtype= to np.zeros (integer inputs give an integer output).")
-def convolve2d_always_float64(in1, in2, mode="full"):
-    """Allocates with np.zeros(shape): float64 whatever the inputs."""
-    return _convolve(in1, in2, mode, dtype=np.float64)
-
-
-@_mistake("convolve2d", "mode ignored (always full)",
-          "Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
-          "(H - kH + 1, W - kW + 1).")
-def convolve2d_always_full(in1, in2, mode="full"):
-    """Returns the full result whatever mode says."""
-    return _convolve(in1, in2, "full")
-
-
-@_mistake("convolve2d", "mode ignored (always valid)",
-          "Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
-          "(H - kH + 1, W - kW + 1).")
-def convolve2d_always_valid(in1, in2, mode="full"):
-    """Returns the 'valid' part whatever mode says."""
-    return _convolve(in1, in2, "valid")
-
-
-@_mistake("convolve2d", "mode ignored (always same)",
-          "Use mode: 'full' is (H + kH - 1, W + kW - 1), 'same' is (H, W), 'valid' is "
-          "(H - kH + 1, W - kW + 1).")
-def convolve2d_always_same(in1, in2, mode="full"):
-    """Returns the 'same' part whatever mode says."""
-    return _convolve(in1, in2, "same")
+_register_shared_signal_mistakes("convolve2d", _convolve)
 
 
 # ---------------------------------------------------------------------------------------
