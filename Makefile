@@ -36,8 +36,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup
 
+# Serve the repository root (so release/ and nbgrader's config are reachable) and open the
+# first lecture.
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --notebook-dir=course
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=. \
+	    --LabApp.default_url=/lab/tree/course/00-orientation.ipynb
 
 release: $(STAMP)
 	$(PY) -m autograder.release
