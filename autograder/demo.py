@@ -16,11 +16,16 @@ nbgrader as an instructor would, each step a ``python -m nbgrader`` subprocess::
     nbgrader generate_feedback ps1-correlation
     nbgrader export --to grades.csv
 
+The course's ``nbgrader_config.py`` is used as it is, so every defence of trusted grading
+(:mod:`autograder.nbgrader_plugins`) is on: submissions run in the sandbox, scores come from
+checks outside the student's kernel, broken notebooks are graded with a note.
+
 It then prints one row per student: autograded score, which test cells passed, the mistakes
-the checks named in the graded notebook, and the intent from the manifest.  A *trusted
-re-check* runs each student's answer cells and the instructor's test cells in a fresh Python
-process in which numpy.testing is a copy taken before any student code ran; where stock
-nbgrader awarded points that the re-check does not support, the row says so.
+the checks named in the graded notebook, the grader's notes, and the intent from the
+manifest.  An independent *re-check* runs each student's answer cells and the instructor's
+test cells in a fresh Python process in which numpy.testing is a copy taken before any
+student code ran; where nbgrader awarded points that the re-check does not support, the row
+says so (stock, in-kernel grading lets a submission that patches numpy.testing do that).
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ from pathlib import Path
 import nbformat
 
 from autograder._validation import as_int
+from autograder.nbgrader_plugins import notes_of, read_submission
+from autograder.sandbox import describe_defences
 from autograder.notebooks import (
     answer_cells,
     cell_failed,
@@ -78,14 +85,15 @@ SCRATCH = ROOT / ".demo"
 MARKER = ".autograder-demo"
 #: Seconds a single notebook cell may run under nbgrader before it is interrupted.
 CELL_TIMEOUT = 30
-#: The sentence the table prints when in-kernel grading was forged.
-FORGED = ("stock nbgrader awards {points:g} points to code that fails the checks: "
-          "in-kernel grading can be forged; hardened grading is issue #3")
+#: The sentence the table prints when nbgrader gave points the independent re-check rejects.
+FORGED = ("nbgrader awarded {points:g} points that the independent re-check does not support: "
+          "this submission forged its grade")
 
 _SECTION = re.compile(r"^# %% (\S+)\s*$")
 _MISTAKE = re.compile(r"Likely mistake:\s*(.+?)\s*(?:\bHint:|\n|$)")
 _FORBIDDEN = re.compile(r"your \w+ called ([A-Za-z_][\w.]*)")
-_EXPECTS = ("full", "mistake", "zero", "error", "forged")
+_REFUSED_IMPORT = re.compile(r"import of '([A-Za-z_][\w.]*)' is not allowed")
+_EXPECTS = ("full", "mistake", "zero", "broken", "cheat")
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,7 @@ class StudentResult:
     recheck_mistakes: list = field(default_factory=list)
     forged_points: float = 0.0
     tampered: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
     problem: str | None = None
     feedback: Path | None = None
 
@@ -292,7 +301,8 @@ def named_mistakes(messages) -> list[str]:
 
     A check names a recognised mistake as ``Likely mistake: <name>. Hint: ...`` and a call
     it forbids as ``your <function> called <module.function>``; forbidden calls are listed
-    last, together, as ``forbidden call: <module.function>, ...``.
+    last, together, as ``forbidden call: <module.function>, ...``, and imports the trusted
+    grader refused (``import of 'scipy' is not allowed ...``) as ``forbidden import: scipy``.
 
     Examples
     --------
@@ -300,6 +310,8 @@ def named_mistakes(messages) -> list[str]:
     ...                 "Hint: convolution flips the kernel.", "AssertionError: no name here",
     ...                 "AssertionError: your f called scipy.signal.convolve2d (case 1)"])
     ['forgot the flip', 'forbidden call: scipy.signal.convolve2d']
+    >>> named_mistakes(["ImportError: import of 'scipy' is not allowed in graded code"])
+    ['forbidden import: scipy']
     """
     found: list[str] = []
     forbidden: list[str] = []
@@ -312,8 +324,15 @@ def named_mistakes(messages) -> list[str]:
             name = match.group(1).rstrip(".")
             if name not in forbidden:
                 forbidden.append(name)
+    refused = []
+    for message in messages:
+        for match in _REFUSED_IMPORT.finditer(message):
+            if match.group(1) not in refused:
+                refused.append(match.group(1))
     if forbidden:
         found.append(f"forbidden call: {', '.join(forbidden)}")
+    if refused:
+        found.append(f"forbidden import: {', '.join(refused)}")
     return found
 
 
@@ -595,7 +614,10 @@ def main(scratch=None, *, demo_dir=None, course_root=ROOT, out=None,
         messages = [m for c in grade_cells(graded_nb) if c.cell_type == "code"
                     for m in error_messages(c)]
         row.mistakes = named_mistakes(messages)
-        row.tampered = _tampered_cells(release_nb, read_notebook(submitted))
+        submitted_nb, _, readable = read_submission(submitted)
+        if readable:
+            row.tampered = _tampered_cells(release_nb, submitted_nb)
+        row.notes = notes_of(graded_nb)["notes"]
         feedback = scratch / "feedback" / s.id / assignment / (Path(notebook).stem + ".html")
         row.feedback = feedback if feedback.exists() else None
 
@@ -612,6 +634,7 @@ def main(scratch=None, *, demo_dir=None, course_root=ROOT, out=None,
     table = format_table(assignment, rows, test_ids, auto_max, sum(points.values()) - auto_max)
     seconds = time.perf_counter() - started
     print(table, file=out)
+    print(describe_defences(), file=out)
     print(f"grades.csv:    {scratch / 'grades.csv'}", file=out)
     feedback_files = sorted((scratch / "feedback").glob(f"*/{assignment}/*.html"))
     print(f"feedback HTML: {scratch / 'feedback'}/<student>/{assignment}/"
@@ -659,8 +682,9 @@ def format_table(assignment: str, rows, test_ids, auto_max: float, manual_max: f
         elif row.problem:
             row_notes.append(row.problem)
         for how, cells in row.tampered.items():
-            row_notes.append(f"{how} test cell {', '.join(cells)}; nbgrader restored it from the "
-                             f"gradebook before grading")
+            row_notes.append(f"{how} test cell {', '.join(cells)}; the grader restored it from the "
+                             f"source before grading")
+        row_notes.extend(row.notes)
         if row.forged_points > 0:
             row_notes.append(FORGED.format(points=row.forged_points))
         notes[s.id] = row_notes
@@ -673,7 +697,8 @@ def format_table(assignment: str, rows, test_ids, auto_max: float, manual_max: f
         f"{assignment}: {len(rows)} students graded by nbgrader autograde; "
         f"{auto_max:g} points autograded, {manual_max:g} graded by hand (not counted here)",
         f"tests (P = full points, . = none): {legend}",
-        "re-check: points the trusted re-check supports (answer cells + tests in a fresh process)",
+        "re-check: points an independent re-run supports (answer cells, then the source's tests with "
+        "a pristine numpy.testing, in a fresh process)",
         "",
         line(header),
         line(["-" * w for w in widths]),
