@@ -34,7 +34,7 @@ demo: $(STAMP)
 # One BLAS thread per pytest worker: two workers each spawning two BLAS threads on two
 # cores slow OpenBLAS down tenfold.
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadgroup
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile
 
 # Serve the repository root (so release/ and nbgrader's config are reachable) and open the
 # first lecture.

@@ -681,9 +681,10 @@ def format_table(assignment: str, rows, test_ids, auto_max: float, manual_max: f
             row_notes.append(f"not graded: {row.problem}; nbgrader graded the rest of the class")
         elif row.problem:
             row_notes.append(row.problem)
-        for how, cells in row.tampered.items():
-            row_notes.append(f"{how} test cell {', '.join(cells)}; the grader restored it from the "
-                             f"source before grading")
+        # The grader's own notes already say which deleted cells it restored.
+        if row.tampered.get("edited"):
+            row_notes.append(f"edited test cell {', '.join(row.tampered['edited'])}; the grader "
+                             f"ran the source's version instead")
         row_notes.extend(row.notes)
         if row.forged_points > 0:
             row_notes.append(FORGED.format(points=row.forged_points))

@@ -444,3 +444,27 @@ def test_grading_needs_neither_scipy_nor_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "check_correlate2d: all 27 cases passed" in result.stdout
+
+
+def test_an_ndarray_subclass_that_always_compares_equal_is_graded_as_a_plain_array():
+    """A result whose class redefines == (and friends) to hide wrong values still fails the check."""
+    from autograder.checks import check_correlate2d
+
+    class AlwaysEqual(np.ndarray):
+        def __eq__(self, other):
+            return np.ones(self.shape, dtype=bool)
+
+        def __sub__(self, other):
+            return np.zeros(self.shape)
+
+        __rsub__ = __sub__
+
+    def zeros(in1, in2, mode="full"):
+        in1, in2 = np.asarray(in1), np.asarray(in2)
+        shape = {"full": (in1.shape[0] + in2.shape[0] - 1, in1.shape[1] + in2.shape[1] - 1),
+                 "same": in1.shape,
+                 "valid": (in1.shape[0] - in2.shape[0] + 1, in1.shape[1] - in2.shape[1] + 1)}[mode]
+        return np.zeros(shape, dtype=np.result_type(in1, in2)).view(AlwaysEqual)
+
+    with pytest.raises(AssertionError, match="wrong values"):
+        check_correlate2d(zeros)

@@ -124,12 +124,14 @@ def test_nobody_is_flagged_as_forged_and_the_defences_are_listed(runs):
 
 
 def test_restored_cells_are_reported(rows):
-    """A deleted test cell is put back by nbgrader and graded, and the row says it was deleted."""
+    """A deleted test cell is put back by the grader and graded, and the row's notes name it."""
     for student in STUDENTS:
         if student.delete_cells:
             row = rows[student.id]
             assert row.tampered["deleted"] == list(student.delete_cells)
             assert all(gid in row.cells for gid in student.delete_cells)
+            notes = " ".join(row.notes)
+            assert all(gid in notes for gid in student.delete_cells), row.notes
 
 
 def test_grades_csv_and_feedback_exist(result):

@@ -592,6 +592,9 @@ def run_check(task: Task | str, student_fn, *, forbid: bool = True, verbose: boo
         if isinstance(outcome, NotImplementedError) and first is None:
             _fail(f"{header}: {task.name} is not implemented yet (it raised "
                   f"NotImplementedError). Replace `raise NotImplementedError` with your code.")
+        if isinstance(outcome, _ndarray) and type(outcome) is not _ndarray:
+            # A subclass can redefine ==, < or abs(); grade the plain array it holds.
+            outcome = _ndarray.view(outcome, _ndarray)
         problem = diagnose(expected, outcome, dtype_rule=task.dtype_rule, fn=student_fn,
                            reason=case.reason)
         if problem is None:
