@@ -1,0 +1,38 @@
+"""Denial of service: writes a 200 MB file in its working directory (the submission's own cap),
+catching the error a file-size limit raises, then defines correct functions."""
+
+# %% correlate2d
+try:
+    with open("cache.bin", "wb") as _fh:
+        for _ in range(200):
+            _fh.write(b"\0" * (1 << 20))
+    print("wrote 200 MB")
+except Exception as exc:
+    print("could not write:", type(exc).__name__, exc)
+
+
+def correlate2d(in1, in2, mode="full"):
+    x, k = np.asarray(in1), np.asarray(in2)
+    (H, W), (kH, kW) = x.shape, k.shape
+    dtype = np.result_type(x, k)
+    padded = np.pad(x.astype(dtype), ((kH - 1, kH - 1), (kW - 1, kW - 1)))
+    full = np.zeros((H + kH - 1, W + kW - 1), dtype=dtype)
+    for m in range(kH):
+        for n in range(kW):
+            full += k[m, n] * padded[m:m + H + kH - 1, n:n + W + kW - 1]
+    if mode == "same":
+        return full[kH // 2:kH // 2 + H, kW // 2:kW // 2 + W]
+    if mode == "valid":
+        return full[kH - 1:H, kW - 1:W]
+    return full
+
+# %% convolve2d
+def convolve2d(in1, in2, mode="full"):
+    k = np.asarray(in2)
+    (H, W), (kH, kW) = np.shape(in1), k.shape
+    full = correlate2d(in1, k[::-1, ::-1])
+    if mode == "same":
+        return full[(kH - 1) // 2:(kH - 1) // 2 + H, (kW - 1) // 2:(kW - 1) // 2 + W]
+    if mode == "valid":
+        return full[kH - 1:H, kW - 1:W]
+    return full
