@@ -34,4 +34,7 @@ def rng(request):
     return np.random.default_rng(seed)
 
 # The golden-file generator needs PyTorch, which is not a test dependency; it is a script.
-collect_ignore = ["golden/make_golden.py"]
+# tests/adversarial/ holds student submissions, not tests: importing one (as --doctest-modules
+# would) runs its fork loops and gradebook writes in the test process. test_adversarial.py
+# reads them as text and grades them through nbgrader.
+collect_ignore = ["golden/make_golden.py", "adversarial"]
