@@ -370,6 +370,59 @@ def _convolve(in1, in2, mode="full", dtype=None):
                  mode, _convolve_start)
 
 
+def _register_shared_crop_mistakes(task: str, kernel_of, start) -> None:
+    """Register the cropping mistakes correlate2d and convolve2d share.
+
+    ``kernel_of(in2)`` is the kernel the task slides (as is, or flipped) and ``start`` the
+    task's 'same' window start; each variant crops the full result wrongly.  The functions
+    are bound at module level as ``<task>_negative_slice_end`` and so on.
+    """
+    def negative_slice_end(in1, in2, mode="full"):
+        """Crops with full[p:-p]: fine for odd kernels, empty for a 1x1 kernel."""
+        in1, in2 = np.asarray(in1), np.asarray(in2)
+        full = _full_correlation(in1, kernel_of(in2))
+        kh, kw = in2.shape
+        if mode == "same":
+            ph, pw = kh // 2, kw // 2
+            return full[ph:-ph, pw:-pw]
+        if mode == "valid":
+            return full[kh - 1:-(kh - 1), kw - 1:-(kw - 1)]
+        return full
+
+    def valid_too_small(in1, in2, mode="full"):
+        """Computes 'valid' as full[kh:H, kw:W], one row and column short."""
+        in1, in2 = np.asarray(in1), np.asarray(in2)
+        full = _full_correlation(in1, kernel_of(in2))
+        if mode == "valid":
+            (H, W), (kh, kw) = in1.shape, in2.shape
+            return full[kh:H, kw:W]
+        return _crop(full, in1.shape, in2.shape, mode, start)
+
+    def valid_too_large(in1, in2, mode="full"):
+        """Computes 'valid' as full[kh - 1:H + 1, kw - 1:W + 1], one row and column too many."""
+        in1, in2 = np.asarray(in1), np.asarray(in2)
+        full = _full_correlation(in1, kernel_of(in2))
+        if mode == "valid":
+            (H, W), (kh, kw) = in1.shape, in2.shape
+            return full[kh - 1:H + 1, kw - 1:W + 1]
+        return _crop(full, in1.shape, in2.shape, mode, start)
+
+    table = [
+        (negative_slice_end, "x[p:-p] with p = 0",
+         "A slice a[p:-p] is empty when p == 0 (-0 is 0); write the end explicitly: "
+         "a[p:p + H]."),
+        (valid_too_small, "valid output one too small",
+         "'valid' has H - kH + 1 rows and W - kW + 1 columns: a kernel as large as the "
+         "image still gives one value."),
+        (valid_too_large, "valid output one too large",
+         "'valid' has H - kH + 1 rows and W - kW + 1 columns: only windows that lie fully "
+         "inside the image count."),
+    ]
+    for fn, name, hint in table:
+        fn.__name__ = fn.__qualname__ = f"{task}_{fn.__name__}"
+        globals()[fn.__name__] = _mistake(task, name, hint)(fn)
+
+
 def _register_shared_signal_mistakes(task: str, op) -> None:
     """Register the mistakes correlate2d and convolve2d share, computed with ``op``.
 
@@ -448,46 +501,7 @@ def correlate2d_same_off_by_one(in1, in2, mode="full"):
     return _crop(_full_correlation(in1, in2), in1.shape, in2.shape, mode, _convolve_start)
 
 
-@_mistake("correlate2d", "x[p:-p] with p = 0",
-          "A slice a[p:-p] is empty when p == 0 (-0 is 0); write the end explicitly: "
-          "a[p:p + H].")
-def correlate2d_negative_slice_end(in1, in2, mode="full"):
-    """Crops with full[p:-p]: fine for odd kernels, empty for a 1x1 kernel."""
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    full = _full_correlation(in1, in2)
-    kh, kw = in2.shape
-    if mode == "same":
-        ph, pw = kh // 2, kw // 2
-        return full[ph:-ph, pw:-pw]
-    if mode == "valid":
-        return full[kh - 1:-(kh - 1), kw - 1:-(kw - 1)]
-    return full
-
-
-@_mistake("correlate2d", "valid output one too small",
-          "'valid' has H - kH + 1 rows and W - kW + 1 columns: a kernel as large as the "
-          "image still gives one value.")
-def correlate2d_valid_too_small(in1, in2, mode="full"):
-    """Computes 'valid' as full[kh:H, kw:W], one row and column short."""
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    full = _full_correlation(in1, in2)
-    if mode == "valid":
-        (H, W), (kh, kw) = in1.shape, in2.shape
-        return full[kh:H, kw:W]
-    return _crop(full, in1.shape, in2.shape, mode, _correlate_start)
-
-
-@_mistake("correlate2d", "valid output one too large",
-          "'valid' has H - kH + 1 rows and W - kW + 1 columns: only windows that lie fully "
-          "inside the image count.")
-def correlate2d_valid_too_large(in1, in2, mode="full"):
-    """Computes 'valid' as full[kh - 1:H + 1, kw - 1:W + 1], one row and column too many."""
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    full = _full_correlation(in1, in2)
-    if mode == "valid":
-        (H, W), (kh, kw) = in1.shape, in2.shape
-        return full[kh - 1:H + 1, kw - 1:W + 1]
-    return _crop(full, in1.shape, in2.shape, mode, _correlate_start)
+_register_shared_crop_mistakes("correlate2d", lambda k: k, _correlate_start)
 
 
 @_mistake("correlate2d", "flipped only one axis",
@@ -532,46 +546,7 @@ def convolve2d_same_off_by_one(in1, in2, mode="full"):
                  _correlate_start)
 
 
-@_mistake("convolve2d", "x[p:-p] with p = 0",
-          "A slice a[p:-p] is empty when p == 0 (-0 is 0); write the end explicitly: "
-          "a[p:p + H].")
-def convolve2d_negative_slice_end(in1, in2, mode="full"):
-    """Crops with full[p:-p]: fine for odd kernels, empty for a 1x1 kernel."""
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    full = _full_correlation(in1, in2[::-1, ::-1])
-    kh, kw = in2.shape
-    if mode == "same":
-        ph, pw = kh // 2, kw // 2
-        return full[ph:-ph, pw:-pw]
-    if mode == "valid":
-        return full[kh - 1:-(kh - 1), kw - 1:-(kw - 1)]
-    return full
-
-
-@_mistake("convolve2d", "valid output one too small",
-          "'valid' has H - kH + 1 rows and W - kW + 1 columns: a kernel as large as the "
-          "image still gives one value.")
-def convolve2d_valid_too_small(in1, in2, mode="full"):
-    """Computes 'valid' as full[kh:H, kw:W], one row and column short."""
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    full = _full_correlation(in1, in2[::-1, ::-1])
-    if mode == "valid":
-        (H, W), (kh, kw) = in1.shape, in2.shape
-        return full[kh:H, kw:W]
-    return _crop(full, in1.shape, in2.shape, mode, _convolve_start)
-
-
-@_mistake("convolve2d", "valid output one too large",
-          "'valid' has H - kH + 1 rows and W - kW + 1 columns: only windows that lie fully "
-          "inside the image count.")
-def convolve2d_valid_too_large(in1, in2, mode="full"):
-    """Computes 'valid' as full[kh - 1:H + 1, kw - 1:W + 1], one row and column too many."""
-    in1, in2 = np.asarray(in1), np.asarray(in2)
-    full = _full_correlation(in1, in2[::-1, ::-1])
-    if mode == "valid":
-        (H, W), (kh, kw) = in1.shape, in2.shape
-        return full[kh - 1:H + 1, kw - 1:W + 1]
-    return _crop(full, in1.shape, in2.shape, mode, _convolve_start)
+_register_shared_crop_mistakes("convolve2d", lambda k: k[::-1, ::-1], _convolve_start)
 
 
 @_mistake("convolve2d", "transposed the kernel instead of flipping",
