@@ -365,3 +365,197 @@ def show_conv_step(x, w, out, position, *, b=None, stride=1, padding=0, dilation
                     f"starts at row {i * sh - ph}, column {j * sw - pw} of x")
     fig.supxlabel(caption, fontsize=10)
     return fig
+
+
+__all__.append("show_slide_1d")
+
+
+def show_slide_1d(signal, kernel, i, *, flip=False, fmt="{:.3g}"):
+    """Draw one step of a 1-D cross-correlation (or, with ``flip``, convolution), valid mode.
+
+    Three rows, top to bottom: the signal with the window of output ``i`` highlighted;
+    the kernel as it is laid on that window (reversed if ``flip``), drawn right under
+    the window with its original indices as tick labels; and the output with sample
+    ``i`` highlighted.  A legend names signal, kernel and output; the caption gives the
+    sum of products.
+
+    Parameters
+    ----------
+    signal : array_like, shape (N,)
+        The input signal.
+    kernel : array_like, shape (K,)
+        The kernel, ``K <= N``.
+    i : int
+        The output sample to explain, ``0 <= i <= N - K``.
+    flip : bool, default False
+        False draws the cross-correlation ``correlate(signal, kernel, "valid")``; True
+        the convolution ``convolve(signal, kernel, "valid")``, which lays the kernel on
+        the window back to front.
+    fmt : str, default "{:.3g}"
+        ``str.format`` pattern for the numbers.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three axes (signal, kernel, output) drawn by :func:`draw_grid`;
+        ``fig.legends[0]`` names the roles.
+
+    Raises
+    ------
+    TypeError
+        If an array is not numeric, ``i`` is not an int, ``flip`` is not a bool or
+        ``fmt`` is not a string.
+    ValueError
+        If an array is not 1-D, the kernel is longer than the signal, the signal is longer
+        than :data:`MAX_GRID_SIDE`, or ``i`` is outside the output.
+
+    See Also
+    --------
+    autograder.reference.correlate, autograder.reference.convolve : The two operations.
+    numpy.correlate, numpy.convolve : numpy's versions.
+    show_conv_step : The same picture for a 2-D convolution layer.
+
+    Notes
+    -----
+    Cross-correlation: :math:`y[i] = \\sum_u x[i + u]\\, k[u]`.  Convolution, in the
+    same valid window: :math:`y[i] = \\sum_u x[i + u]\\, k[K - 1 - u]`.
+
+    Examples
+    --------
+    >>> fig = show_slide_1d([1, 2, 3, 4, 5], [1, 0, -1], 1, flip=True)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['signal x', 'kernel k, flipped', 'output y = convolve(x, k, "valid")']
+    >>> [t.get_text() for t in fig.axes[1].get_xticklabels()]
+    ['k[2]', 'k[1]', 'k[0]']
+    >>> [t.get_text() for t in fig.legends[0].get_texts()]
+    ['signal x', 'kernel k', 'output y', 'current window']
+    >>> print(fig.get_supxlabel())
+    y[1] = 2×(-1) + 3×0 + 4×1 = 2
+    """
+    x = as_array(signal, "signal", ndim=1, shape_hint="(N,)")
+    k = as_array(kernel, "kernel", ndim=1, shape_hint="(K,)")
+    N, K = x.shape[0], k.shape[0]
+    if K > N:
+        raise ValueError(f"kernel must not be longer than signal ({N}), got length {K}")
+    if N > MAX_GRID_SIDE:
+        raise ValueError(f"signal has {N} samples; show_slide_1d draws at most {MAX_GRID_SIDE}")
+    if not isinstance(flip, (bool, np.bool_)):
+        raise TypeError(f"flip must be True or False, got {flip!r}")
+    i = as_int(i, "i", minimum=0)
+    if i > N - K:
+        raise ValueError(f"i must be <= N - K = {N - K} (the last valid output), got {i}")
+    fmt = _check_fmt(fmt)
+
+    order = np.arange(K)[::-1] if flip else np.arange(K)   # which k[u] sits under x[i + c]
+    laid = k[order]
+    y = np.array([float(np.dot(x[s:s + K].astype(np.float64), laid)) for s in range(N - K + 1)])
+    y = y + 0.0   # turns -0.0 into 0.0, which would otherwise print as "-0"
+    window = np.zeros((1, N), dtype=bool)
+    window[0, i:i + K] = True
+    target = np.zeros((1, N - K + 1), dtype=bool)
+    target[0, i] = True
+
+    fig = Figure(figsize=(max(5.0, _CELL_INCH * N + 1.5), 3.6), layout="constrained")
+    ax_x, ax_k, ax_y = fig.subplots(3, 1)
+    draw_grid(ax_x, x[None, :], "input", highlight=window, fmt=fmt, title="signal x")
+    draw_grid(ax_k, laid[None, :], "kernel", highlight=np.ones((1, K), dtype=bool), fmt=fmt,
+              title="kernel k, flipped" if flip else "kernel k, as it is")
+    ax_k.set_xticks(np.arange(K) + 0.5, [f"k[{u}]" for u in order], fontsize=7)
+    ax_k.set_xlim(-i, N - i)   # put the kernel right under the window it reads
+    name = "convolve" if flip else "correlate"
+    draw_grid(ax_y, y[None, :], "output", highlight=target, fmt=fmt,
+              title=f'output y = {name}(x, k, "valid")')
+    ax_y.set_xlim(-(K // 2), N - K // 2)   # each output under its window's middle
+    for ax in (ax_x, ax_k, ax_y):
+        ax.set_yticks([])
+
+    handles = [Patch(facecolor=to_rgba(PALETTE[role], _STRONG), edgecolor="0.35", label=label)
+               for role, label in (("input", "signal x"), ("kernel", "kernel k"),
+                                   ("output", "output y"))]
+    handles.append(Patch(facecolor="none", edgecolor=PALETTE["window"], linewidth=2.5,
+                         label="current window"))
+    fig.legend(handles=handles, loc="outside upper center", ncols=4, frameon=False, fontsize=9)
+    terms = " + ".join(f"{fmt.format(a)}×{fmt.format(b) if b >= 0 else '(' + fmt.format(b) + ')'}"
+                       for a, b in zip(x[i:i + K], laid))
+    fig.supxlabel(f"y[{i}] = {terms} = {fmt.format(y[i])}", fontsize=10)
+    return fig
+
+
+__all__.append("show_images")
+
+
+def show_images(images, titles, *, signed=None):
+    """Show greyscale images side by side, e.g. a photograph before and after filtering.
+
+    Parameters
+    ----------
+    images : sequence of array_like, each shape (H, W)
+        The images, drawn left to right.
+    titles : sequence of str
+        One title per image (say which is the input and which kernel made each output).
+    signed : sequence of bool, optional
+        For each image, True draws it with a diverging colour map centred on zero (for
+        an edge map, whose sign matters) with a colour bar; False draws it in grey from
+        its minimum to its maximum.  Default: True for images with negative values.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes per image, in order (colour bars add axes after them).
+
+    Raises
+    ------
+    TypeError
+        If an image is not numeric or a title is not a string.
+    ValueError
+        If an image is not 2-D, or ``titles`` or ``signed`` has another length than
+        ``images``.
+
+    See Also
+    --------
+    matplotlib.axes.Axes.imshow : Draws each image.
+
+    Notes
+    -----
+    A signed image ``z`` is drawn with the colour map's limits at
+    :math:`\\pm \\max |z|`, so zero is always the middle colour and equal magnitudes of
+    opposite sign get opposite colours.
+
+    Examples
+    --------
+    >>> x = np.arange(12.0).reshape(3, 4)
+    >>> fig = show_images([x, x - 6], ["input", "input - 6"])
+    >>> [ax.get_title() for ax in fig.axes[:2]]
+    ['input', 'input - 6']
+    >>> fig.axes[1].images[0].get_clim()
+    (-6.0, 6.0)
+    """
+    images = [as_array(im, f"images[{n}]", ndim=2, shape_hint="(H, W)")
+              for n, im in enumerate(images)]
+    titles = list(titles)
+    if len(titles) != len(images):
+        raise ValueError(f"titles must have one entry per image ({len(images)}), "
+                         f"got {len(titles)}")
+    for n, title in enumerate(titles):
+        if not isinstance(title, str):
+            raise TypeError(f"titles[{n}] must be a string, got {title!r}")
+    if signed is None:
+        signed = [bool(im.min() < 0) for im in images]
+    signed = list(signed)
+    if len(signed) != len(images):
+        raise ValueError(f"signed must have one entry per image ({len(images)}), "
+                         f"got {len(signed)}")
+
+    fig = Figure(figsize=(3.2 * len(images), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(images), squeeze=False)[0]
+    for ax, im, title, sign in zip(axes, images, titles, signed):
+        if sign:
+            top = float(np.abs(im).max()) or 1.0
+            shown = ax.imshow(im, cmap="PuOr_r", vmin=-top, vmax=top)
+            fig.colorbar(shown, ax=ax, shrink=0.7)
+        else:
+            ax.imshow(im, cmap="gray")
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return fig

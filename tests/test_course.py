@@ -65,6 +65,15 @@ EXERCISES = {
         # column): (2 - 1) + (0 - 3) + (2 - 3) = -3, b[0] = 0; wrong: the flipped kernel's 3
         "answer_value": (-3, 3),
     },
+    "01-correlation-vs-convolution.ipynb": {
+        # np.convolve([1, 2, 4, 8], [1, 0, -1], "valid") = [4 - 1, 8 - 2]; wrong: the
+        # correlation [1 - 4, 2 - 8]
+        "answer_conv": ([3, 6], [-3, -6]),
+        # [[1, 2], [3, 4]] turned 180 degrees; wrong: only the columns reversed
+        "answer_kernel": ([[4, 3], [2, 1]], [[2, 1], [4, 3]]),
+        # torch.nn.functional.conv2d computes a cross-correlation: no flip
+        "answer_flips": (False, True),
+    },
 }
 
 ANSWER = re.compile(r"^(answer_\w+)\s*=\s*None\b", re.MULTILINE)

@@ -265,3 +265,105 @@ def test_good_arguments_are_accepted():
     fig = show_conv_step(args.pop("x"), args.pop("w"), args.pop("out"), args.pop("position"),
                          **args)
     assert matplotlib.figure.Figure is type(fig)
+
+
+# ----------------------------------------------------------------------------- show_slide_1d
+
+from autograder.viz import show_slide_1d  # noqa: E402  (added with lecture 01)
+
+# name: (signal length, kernel length, i)
+SLIDE_CASES = {
+    "kernel of 1": (5, 1, 4),
+    "kernel as long as the signal": (4, 4, 0),
+    "even kernel": (6, 2, 3),
+    "odd kernel, middle": (7, 3, 2),
+}
+
+
+@pytest.mark.parametrize("flip", [False, True], ids=["correlate", "convolve"])
+@pytest.mark.parametrize("N, K, i", SLIDE_CASES.values(), ids=SLIDE_CASES.keys())
+def test_slide_1d_draws_numpys_output_and_window(N, K, i, flip, rng):
+    """The output row holds numpy's correlate/convolve valid result, the window covers x[i:i+K] and the kernel row is reversed for convolution."""
+    x = rng.integers(-5, 6, size=N).astype(float)
+    k = rng.integers(-3, 4, size=K).astype(float)
+    fig = show_slide_1d(x, k, i, flip=flip)
+    ax_x, ax_k, ax_y = fig.axes
+    oracle = np.convolve(x, k, "valid") if flip else np.correlate(x, k, "valid")
+    assert [float(t.get_text()) for t in ax_y.texts] == pytest.approx(list(oracle))
+    assert _corners(_patches(ax_x, "highlight")) == [(0, c) for c in range(i, i + K)]
+    assert _corners(_patches(ax_y, "highlight")) == [(0, i)]
+    laid = k[::-1] if flip else k
+    assert [float(t.get_text()) for t in ax_k.texts] == pytest.approx(list(laid))
+    # the kernel row is shifted so that its cells sit under the window's columns
+    assert ax_k.get_xlim() == (-i, N - i)
+    assert fig.get_supxlabel().endswith(f"= {oracle[i]:.3g}")
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == \
+        ["signal x", "kernel k", "output y", "current window"]
+
+
+def test_slide_1d_uses_the_palette():
+    """Signal, kernel and output cells are tinted with the palette's input, kernel and output colours."""
+    fig = show_slide_1d([1, 2, 3], [1, -1], 0)
+    for ax, role in zip(fig.axes, ("input", "kernel", "output")):
+        rgba = _patches(ax, "cell")[0].get_facecolor()
+        assert rgba[:3] == pytest.approx(to_rgb(PALETTE[role]))
+
+
+SLIDE_BAD = {
+    "signal 2-D": (([[1, 2]], [1], 0, False), ValueError, "signal"),
+    "kernel longer": (([1, 2], [1, 2, 3], 0, False), ValueError, "kernel"),
+    "signal too long": ((np.ones(MAX_GRID_SIDE + 1), [1], 0, False), ValueError, "signal"),
+    "i past the end": (([1, 2, 3], [1, 1], 2, False), ValueError, "i must be <= N - K = 1"),
+    "i negative": (([1, 2, 3], [1, 1], -1, False), ValueError, "i"),
+    "i a float": (([1, 2, 3], [1, 1], 0.5, False), TypeError, "i"),
+    "flip not a bool": (([1, 2, 3], [1, 1], 0, "yes"), TypeError, "flip"),
+    "signal of strings": ((["a", "b"], [1], 0, False), TypeError, "signal"),
+}
+
+
+@pytest.mark.parametrize("args, error, match", SLIDE_BAD.values(), ids=SLIDE_BAD.keys())
+def test_slide_1d_refuses_bad_arguments(args, error, match):
+    """Each bad argument raises the documented error naming the parameter."""
+    signal, kernel, i, flip = args
+    with pytest.raises(error, match=match):
+        show_slide_1d(signal, kernel, i, flip=flip)
+
+
+# ----------------------------------------------------------------------------- show_images
+
+from autograder.viz import show_images  # noqa: E402  (added with lecture 01)
+
+
+def test_show_images_draws_each_image_with_its_title():
+    """Each image is drawn unchanged with its title, grey for unsigned and zero-centred for signed data."""
+    a = np.arange(12.0).reshape(3, 4)
+    b = np.array([[-2.0, 1.0], [0.5, 0.0]])
+    fig = show_images([a, b], ["photo", "edges"])
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["photo", "edges"]
+    np.testing.assert_array_equal(fig.axes[0].images[0].get_array(), a)
+    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), b)
+    assert fig.axes[0].images[0].get_cmap().name == "gray"
+    assert fig.axes[1].images[0].get_clim() == (-2.0, 2.0)
+    assert len(fig.axes) == 3   # one colour bar, for the signed image only
+
+
+def test_show_images_signed_can_be_forced():
+    """signed=[True] centres even a non-negative image on zero."""
+    fig = show_images([np.ones((2, 2))], ["ones"], signed=[True])
+    assert fig.axes[0].images[0].get_clim() == (-1.0, 1.0)
+
+
+IMAGES_BAD = {
+    "1-D image": (([np.ones(3)], ["a"], None), ValueError, r"images\[0\]"),
+    "too few titles": (([np.ones((2, 2))] * 2, ["a"], None), ValueError, "titles"),
+    "title not a string": (([np.ones((2, 2))], [1], None), TypeError, r"titles\[0\]"),
+    "signed wrong length": (([np.ones((2, 2))], ["a"], [True, False]), ValueError, "signed"),
+}
+
+
+@pytest.mark.parametrize("args, error, match", IMAGES_BAD.values(), ids=IMAGES_BAD.keys())
+def test_show_images_refuses_bad_arguments(args, error, match):
+    """Each bad argument raises the documented error naming the parameter."""
+    images, titles, signed = args
+    with pytest.raises(error, match=match):
+        show_images(images, titles, signed=signed)
