@@ -68,7 +68,7 @@ def matches(answer, expected) -> bool:
     return bool(np.allclose(a, e))
 
 
-def check(answer, expected, *, why, hint=None, name="the answer") -> bool | None:
+def check(answer, expected, *, why, hint=None, name="the answer", wrong=()) -> bool | None:
     """Print a verdict on an exercise answer: "Your turn", "Right" or "Not quite".
 
     Parameters
@@ -84,6 +84,10 @@ def check(answer, expected, *, why, hint=None, name="the answer") -> bool | None
         What to reconsider; printed after "Not quite:" (a generic hint if None).
     name : str, default "the answer"
         The answer variable's name, used in the "Your turn" prompt.
+    wrong : sequence of (object, str), optional
+        Known wrong answers, each with the explanation printed after "Not quite:" when
+        the answer matches it (e.g. the value a flipped kernel gives); the first match
+        wins, and ``hint`` covers every other wrong answer.
 
     Returns
     -------
@@ -93,7 +97,8 @@ def check(answer, expected, *, why, hint=None, name="the answer") -> bool | None
     Raises
     ------
     TypeError
-        If ``why``, ``hint`` or ``name`` is not a string.
+        If ``why``, ``hint`` or ``name`` is not a string, or ``wrong`` is not a sequence
+        of (value, explanation) pairs.
 
     See Also
     --------
@@ -114,16 +119,27 @@ def check(answer, expected, *, why, hint=None, name="the answer") -> bool | None
     >>> check(4, 3, why="two plus one.", hint="add again.")
     Not quite: add again.
     False
+    >>> check(-3, 3, why="...", wrong=[(-3, "that is the flipped kernel's value.")])
+    Not quite: that is the flipped kernel's value.
+    False
     """
     for label, text in (("why", why), ("hint", hint), ("name", name)):
         if text is not None and not isinstance(text, str):
             raise TypeError(f"{label} must be a string, got {type(text).__name__} {text!r}")
+    if isinstance(wrong, (str, bytes)) or not all(
+            isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[1], str)
+            for pair in wrong):
+        raise TypeError(f"wrong must be a sequence of (value, explanation) pairs, got {wrong!r}")
     if answer is None:
         print(f"Your turn: set {name} in the cell above, then run both cells.")
         return None
     if matches(answer, expected):
         print(f"Right: {_show(expected)}. {why}")
         return True
+    for value, explanation in wrong:
+        if matches(answer, value):
+            print(f"Not quite: {explanation}")
+            return False
     print(f"Not quite: {hint if hint is not None else 'compare your working with the lecture.'}")
     return False
 

@@ -20,8 +20,8 @@ folder), so a new lecture is executed and checked as soon as it is added. The ru
   ``NBGRADER_EXECUTION``.
 * **Exercise checks work.** An exercise is a line ``answer_<name> = None`` in a code cell and a
   check, in that cell or a later one, that uses the package and prints "Your turn" (no answer
-  yet), or a verdict starting with "Right" or "Not quite". ``EXERCISES`` holds, for each of them, a right and a wrong answer worked out by hand
-  from the question; the notebook is run once with all right answers and once with all wrong
+  yet), or a verdict starting with "Right" or "Not quite". ``tests/course_answers/<lecture>.json`` holds, for each of them, a right and a wrong
+  answer worked out by hand from the question; the notebook is run once with all right answers and once with all wrong
   ones, so a check that accepts anything, or nothing, fails here.
 * **The course map in 00-orientation is current**: every lecture in ``course/`` appears in it
   by file name, in a row not marked "planned".
@@ -30,6 +30,7 @@ folder), so a new lecture is executed and checked as soon as it is added. The ru
 from __future__ import annotations
 
 import ast
+import json
 import re
 import sys
 from pathlib import Path
@@ -54,30 +55,26 @@ MAX_DEF_LINES = 5
 #: Top-level modules a lecture may import besides the standard library.
 RUNTIME_MODULES = {"autograder", "numpy", "matplotlib", "ipywidgets", "IPython"}
 
-#: For each exercise variable: (a right answer, a wrong answer), worked out by hand.
+#: Worked answers: tests/course_answers/<lecture>.json maps each answer_* variable of the
+#: lecture to {"right": ..., "wrong": ..., "why": "how they were worked out by hand"}.
+ANSWERS = Path(__file__).resolve().parent / "course_answers"
 EXERCISES = {
-    "00-orientation.ipynb": {
-        # x (1, 3, 8, 8), 4 filters 3x3, padding 1: 8 + 2 - 3 + 1 = 8; wrong: padding forgotten
-        "answer_shape": ((1, 4, 8, 8), (1, 4, 6, 6)),
-        # 4 * 3 * 3 * 3 weights + 4 biases; wrong: biases forgotten
-        "answer_params": (112, 108),
-        # window rows 0-2, columns 2-4 of the seeded image, filter 0 (left minus right
-        # column): (2 - 1) + (0 - 3) + (2 - 3) = -3, b[0] = 0; wrong: the flipped kernel's 3
-        "answer_value": (-3, 3),
-    },
-    "01-correlation-vs-convolution.ipynb": {
-        # np.convolve([1, 2, 4, 8], [1, 0, -1], "valid") = [4 - 1, 8 - 2]; wrong: the
-        # correlation [1 - 4, 2 - 8]
-        "answer_conv": ([3, 6], [-3, -6]),
-        # [[1, 2], [3, 4]] turned 180 degrees; wrong: only the columns reversed
-        "answer_kernel": ([[4, 3], [2, 1]], [[2, 1], [4, 3]]),
-        # torch.nn.functional.conv2d computes a cross-correlation: no flip
-        "answer_flips": (False, True),
-    },
+    f"{path.stem}.ipynb": {name: (entry["right"], entry["wrong"])
+                           for name, entry in json.loads(path.read_text()).items()}
+    for path in sorted(ANSWERS.glob("*.json"))
 }
 
 ANSWER = re.compile(r"^(answer_\w+)\s*=\s*None\b", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_every_answer_file_belongs_to_a_lecture():
+    """Each file in tests/course_answers/ is named after a lecture and gives right, wrong and why for every answer."""
+    for path in sorted(ANSWERS.glob("*.json")):
+        assert (COURSE / f"{path.stem}.ipynb").exists(), f"{path.name} has no lecture"
+        for name, entry in json.loads(path.read_text()).items():
+            assert set(entry) == {"right", "wrong", "why"}, f"{path.name}: {name}: {entry}"
+            assert entry["right"] != entry["wrong"], f"{path.name}: {name}"
 
 
 def test_the_course_has_lectures():
@@ -147,7 +144,7 @@ def test_every_exercise_has_a_worked_answer(path):
     """Each ``answer_* = None`` of the lecture has a right and a wrong answer in EXERCISES, and no entry is stale."""
     names = _answer_names(read_notebook(path))
     assert sorted(names) == sorted(EXERCISES.get(path.name, {})), \
-        "EXERCISES in tests/test_course.py must list exactly the notebook's answer_* variables"
+        f"tests/course_answers/{path.stem}.json must list exactly the notebook's answer_* variables"
     assert len(names) == len(set(names)), f"an answer variable is used twice: {names}"
 
 

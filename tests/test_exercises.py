@@ -71,3 +71,23 @@ def test_non_string_text_is_refused(kwargs):
     label = [k for k in kwargs if not isinstance(kwargs[k], str)][0]
     with pytest.raises(TypeError, match=label):
         check(1, 1, **kwargs)
+
+
+def test_a_known_wrong_answer_gets_its_own_explanation(capsys):
+    """An answer equal to a listed wrong value prints that value's explanation; other wrong answers get the hint."""
+    wrong = [(-3, "the flipped kernel gives -3."), (0, "you left out the window.")]
+    assert check(-3, 3, why="w", hint="h", wrong=wrong) is False
+    assert capsys.readouterr().out == "Not quite: the flipped kernel gives -3.\n"
+    assert check(0, 3, why="w", hint="h", wrong=wrong) is False
+    assert capsys.readouterr().out == "Not quite: you left out the window.\n"
+    assert check(7, 3, why="w", hint="h", wrong=wrong) is False
+    assert capsys.readouterr().out == "Not quite: h\n"
+    assert check(3, 3, why="w", hint="h", wrong=[(3, "never printed")]) is True
+    assert capsys.readouterr().out.startswith("Right: 3.")
+
+
+@pytest.mark.parametrize("wrong", ["abc", [(1,)], [(1, 2)], [1, 2]])
+def test_wrong_must_be_value_explanation_pairs(wrong):
+    """A malformed ``wrong`` list raises TypeError naming the parameter."""
+    with pytest.raises(TypeError, match="wrong must be"):
+        check(1, 1, why="w", wrong=wrong)
