@@ -53,7 +53,7 @@ CELL_TIMEOUT = 60
 #: Longest function or class (def line included) a code cell may define.
 MAX_DEF_LINES = 5
 #: Top-level modules a lecture may import besides the standard library.
-RUNTIME_MODULES = {"autograder", "numpy", "matplotlib", "ipywidgets", "IPython"}
+RUNTIME_MODULES = {"autograder", "numpy", "matplotlib", "ipywidgets", "IPython", "sklearn"}
 
 #: Worked answers: tests/course_answers/<lecture>.json maps each answer_* variable of the
 #: lecture to {"right": ..., "wrong": ..., "why": "how they were worked out by hand"}.
