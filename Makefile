@@ -17,7 +17,7 @@ help:
 	@echo "make test    run the whole test suite"
 	@echo "make lab     open the course in JupyterLab"
 	@echo "make release regenerate release/ from source_notebooks/ with nbgrader"
-	@echo "make bench   benchmark the fast convolution against the loops (and PyTorch if installed)"
+	@echo "make bench   benchmark the fast convolution (vs loops, and PyTorch if installed) and time the course"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 10) else "Python 3.10 or newer is needed, found %d.%d" % v[:2])'
@@ -47,6 +47,7 @@ release: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_conv.py
+	$(PY) benchmarks/bench_course.py
 
 # Golden files come from PyTorch; torch is not a project dependency, so install it first
 # (pip install torch) in the environment that runs this.

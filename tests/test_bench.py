@@ -61,3 +61,16 @@ def test_bad_option_is_refused():
     result = _run("--quick", "--no-torch", "--repeats", "0")
     assert result.returncode == 2
     assert "--repeats must be >= 1" in result.stderr
+
+
+def test_course_benchmark_runs_one_lecture_and_prints_its_row():
+    """bench_course.py executes the lecture it is given and prints its row, the anchor and the budget verdict."""
+    script = SCRIPT.parent / "bench_course.py"
+    done = subprocess.run([sys.executable, str(script), "--jobs", "1", "00-orientation"],
+                          capture_output=True, text=True, timeout=300, cwd=SCRIPT.parents[1])
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("anchor: an empty notebook")
+    assert any(line.startswith("00-orientation.ipynb") for line in lines)
+    assert not any(line.startswith("01-") for line in lines)
+    assert "budget 180 s" in lines[-1]
