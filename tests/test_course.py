@@ -66,6 +66,10 @@ EXERCISES = {
 
 ANSWER = re.compile(r"^(answer_\w+)\s*=\s*None\b", re.MULTILINE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: A cell that builds one of the package's explorers (autograder.widgets) ...
+EXPLORER = re.compile(r"\b[A-Z]\w*(Explorer|Playground)\(")
+#: ... must display it: the MIME type of a widget in a notebook's outputs.
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def test_every_answer_file_belongs_to_a_lecture():
@@ -110,7 +114,7 @@ def _stdout(cell) -> str:
 
 @pytest.mark.parametrize("path", LECTURES, ids=IDS)
 def test_notebook_runs_top_to_bottom_without_errors_or_warnings(path, tmp_path, monkeypatch):
-    """The lecture executes in a fresh kernel with no error and nothing on stderr, and unanswered exercises just prompt."""
+    """The lecture executes in a fresh kernel with no error and nothing on stderr, unanswered exercises just prompt, and every explorer built is displayed as a widget."""
     nb = _execute(read_notebook(path), tmp_path, monkeypatch)
     for k, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -118,6 +122,10 @@ def test_notebook_runs_top_to_bottom_without_errors_or_warnings(path, tmp_path, 
                 f"cell {k} wrote to stderr:\n{cell.source}\n----\n{out.get('text', '')}"
     for k, cell in _exercise_checks(nb):
         assert "Your turn" in _stdout(cell), f"cell {k} should prompt for an answer:\n{cell.source}"
+    for k, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and EXPLORER.search(cell.source):
+            shown = [out for out in cell.get("outputs", []) if WIDGET_VIEW in out.get("data", {})]
+            assert shown, f"cell {k} builds an explorer but displays no widget:\n{cell.source}"
 
 
 # ----------------------------------------------------------------------------- exercises
