@@ -49,7 +49,6 @@ from autograder.nbgrader_plugins import notes_of, read_submission
 from autograder.sandbox import describe_defences
 from autograder.notebooks import (
     answer_cells,
-    cell_failed,
     cells_by_grade_id,
     error_messages,
     grade_cells,

@@ -8,7 +8,6 @@ import threading
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import autograder.checks  # noqa: F401  (registers every task)

@@ -86,3 +86,15 @@ def test_the_widget_is_a_box_of_controls_text_and_output():
     assert list(controls.children) == list(ex.controls.values())
     assert label is ex._label and isinstance(output, ipywidgets.Output)
     assert "application/vnd.jupyter.widget-view+json" in ex._repr_mimebundle_()
+
+
+def test_held_blocks_redraws_until_update():
+    """Inside held() (even nested) moving controls does not redraw; the explorer redraws again after it."""
+    ex = Counter()
+    with ex.held():
+        with ex.held():
+            ex.controls["a"].value = 7
+        ex.controls["b"].value = 7
+    assert ex.calls == [(1, 2)]
+    ex.controls["a"].value = 8
+    assert ex.calls[-1] == (8, 7)

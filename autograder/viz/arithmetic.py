@@ -24,8 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from autograder._validation import as_pair, check_choice
+from autograder._validation import as_pair
 from autograder.viz import MAX_GRID_SIDE, PALETTE
+from autograder.reference.layers import _conv_padding
 
 __all__ = ["Arithmetic", "conv_arithmetic", "show_arithmetic", "show_all_positions",
            "show_coverage", "legend_handles", "MAX_PANELS"]
@@ -39,22 +40,8 @@ _CELL_INCH = 0.3
 _PANEL_GAP = 1    # cells between two panels of show_all_positions
 
 
-def _read_padding(padding, kernel, dilation, stride):
-    """``padding`` as ``((top, bottom), (left, right))``; "same" puts the odd zero after."""
-    if isinstance(padding, str):
-        check_choice(padding, "padding", ("valid", "same"))
-        if padding == "valid":
-            return (0, 0), (0, 0)
-        if stride != (1, 1):
-            raise ValueError(f"padding='same' needs stride=1 (as in PyTorch), got stride={stride}")
-        pads = []
-        for k, d in zip(kernel, dilation):
-            total = d * (k - 1)
-            # an odd total cannot be split evenly: the extra zero goes to the bottom/right
-            pads.append((total // 2, total - total // 2))
-        return tuple(pads)
-    ph, pw = as_pair(padding, "padding", minimum=0)
-    return (ph, ph), (pw, pw)
+# padding as ((top, bottom), (left, right)), read exactly as the reference conv2d reads it
+_read_padding = _conv_padding
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,10 +13,10 @@ grading never starts a widget.
 
 from __future__ import annotations
 
+import contextlib
 import html
 
 import ipywidgets
-from matplotlib.figure import Figure
 
 __all__ = ["Explorer"]
 
@@ -59,6 +59,7 @@ class Explorer:
     Examples
     --------
     >>> import ipywidgets
+    >>> from matplotlib.figure import Figure
     >>> class Square(Explorer):
     ...     def __init__(self):
     ...         super().__init__({"n": ipywidgets.IntSlider(value=3, min=-5, max=5)})
@@ -82,7 +83,7 @@ class Explorer:
         self.figure = None
         self.text = ""
         self.ok = True
-        self._holding = False
+        self._holds = 0
         self._label = ipywidgets.HTML()
         self._output = ipywidgets.Output()
         for control in self.controls.values():
@@ -104,6 +105,21 @@ class Explorer:
         """The controls' current values, by name."""
         return {name: control.value for name, control in self.controls.items()}
 
+    @contextlib.contextmanager
+    def held(self):
+        """A block in which moving controls does not redraw (blocks may nest).
+
+        Nothing is redrawn when the block ends either: call :meth:`update`, or use
+        :meth:`set`, which redraws once after setting its controls.  An explorer whose own
+        observers set other controls (a preset filling in entries, say) sets them inside
+        this block, so one user action still draws once.
+        """
+        self._holds += 1
+        try:
+            yield self
+        finally:
+            self._holds -= 1
+
     def set(self, **values):
         """Set several controls at once and redraw once; return the explorer.
 
@@ -114,12 +130,9 @@ class Explorer:
         if unknown:
             raise KeyError(f"no control named {unknown}; the controls are "
                            f"{list(self.controls)}")
-        self._holding = True
-        try:
+        with self.held():
             for name, value in values.items():
                 self.controls[name].value = value
-        finally:
-            self._holding = False
         self.update()
         return self
 
@@ -138,7 +151,7 @@ class Explorer:
 
     # ------------------------------------------------------------------ display
     def _changed(self, _change):
-        if not self._holding:
+        if not self._holds:
             self.update()
 
     def _show(self):

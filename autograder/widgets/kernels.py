@@ -187,7 +187,6 @@ class KernelPlayground(Explorer):
                    for n, name in enumerate(_ENTRY_NAMES)}
         # observers registered before Explorer's run first: they sync the dropdown and the
         # entries while Explorer's own observer (registered next) does the one redraw
-        self._holding = False
         preset.observe(self._preset_chosen, names="value")
         for entry in entries.values():
             entry.observe(self._entry_edited, names="value")
@@ -199,11 +198,8 @@ class KernelPlayground(Explorer):
 
     def _quietly(self, assign):
         """Run ``assign`` (which sets controls) without a redraw for each change."""
-        holding, self._holding = self._holding, True
-        try:
+        with self.held():
             assign()
-        finally:
-            self._holding = holding
 
     def _preset_chosen(self, change):
         if change["new"] == "custom":
