@@ -268,8 +268,9 @@ class _Guard:
         if _is_library_variant(fn):
             # a registered wrong variant stands in for a student and may use the
             # library's own helpers; a student's function calling them may not
-            library = os.path.realpath(_mistakes.__file__)
-            roots = tuple(r for r in roots if os.path.realpath(r) != library)
+            library = os.path.dirname(os.path.realpath(_mistakes.__file__)) + os.sep
+            roots = tuple(r for r in roots if os.path.realpath(r).rstrip(os.sep) + os.sep
+                          != library)
         self.roots = roots
         self.previous = previous
         self.calls: list[tuple[str, str, object]] = []

@@ -49,6 +49,7 @@ __all__ = [
     "MISTAKES",
     "TASKS",
     "identify",
+    "register_task",
     "same_outcome",
     "tolerance",
 ]
@@ -61,6 +62,8 @@ _result_type = np.result_type
 _float64 = np.dtype(np.float64)
 _float32 = np.dtype(np.float32)
 
+#: Every task with variants in the library: the six below, then the tasks the submodules
+#: (one per later assignment, loaded at the end of this module) add with :func:`register_task`.
 TASKS = ("correlate2d", "convolve2d", "pad2d", "conv_output_size", "conv2d", "pool2d")
 
 
@@ -90,6 +93,21 @@ class Mistake:
 
 
 MISTAKES: dict[str, list[Mistake]] = {task: [] for task in TASKS}
+
+
+def register_task(task: str) -> str:
+    """Add ``task`` (the name of a graded function) to :data:`MISTAKES`; return it.
+
+    A submodule of :mod:`autograder.mistakes` calls this once per task it adds, before
+    registering variants with :func:`_mistake`.  Registering a task twice is an error, so
+    two submodules cannot silently share one list.
+    """
+    if not isinstance(task, str) or not task.isidentifier():
+        raise ValueError(f"task must be a function name, got {task!r}")
+    if task in MISTAKES:
+        raise ValueError(f"task {task!r} is already registered")
+    MISTAKES[task] = []
+    return task
 
 
 def _mistake(task: str, name: str, hint: str):
@@ -1006,3 +1024,20 @@ def pool2d_always_float64(x, kernel_size, stride=None, mode="max"):
     """Allocates with np.zeros(shape): float64 whatever x is."""
     stride = kernel_size if stride is None else stride
     return _pool2d(x, kernel_size, stride, mode).astype(np.float64)
+
+
+# ---------------------------------------------------------------------------------------
+# the tasks of the later assignments: every submodule registers its own
+# ---------------------------------------------------------------------------------------
+
+def _load_submodules() -> tuple:
+    """Import every submodule (each registers its tasks and variants); return all tasks."""
+    import importlib
+    import pkgutil
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+    return tuple(MISTAKES)
+
+
+TASKS = _load_submodules()
