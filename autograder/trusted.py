@@ -844,16 +844,47 @@ class StudentSession:
         value = getattr(self.limits, name, None)
         return "?" if value is None else f"{value:g}"
 
-    def _request(self, header, blobs, timeout, frame=None):
-        """Send one request and wait for its reply, at most ``timeout`` seconds."""
+    def _request(self, header, blobs, timeout, frame=None, callbacks=None):
+        """Send one request and wait for its reply, at most ``timeout`` seconds.
+
+        While it waits, the graded code may call back the grader's own functions that
+        were passed to it (``callbacks``: id -> function, for this request only); each
+        callback request is served here and the wait goes on.  Time spent in callbacks
+        counts against ``timeout``.
+        """
         deadline = time.monotonic() + timeout
         if frame is None:
             frame = wire.pack_frame(header, blobs, self.max_frame)
         self._channel.send(frame, deadline)
-        reply, reply_blobs = self._channel.receive(deadline)
-        if reply.get("protocol"):
-            raise wire.ProtocolError(str(reply["protocol"]))
-        return reply, reply_blobs
+        while True:
+            reply, reply_blobs = self._channel.receive(deadline)
+            if reply.get("protocol"):
+                raise wire.ProtocolError(str(reply["protocol"]))
+            if reply.get("op") != "callback":
+                return reply, reply_blobs
+            answer, answer_blobs = self._serve_callback(reply, reply_blobs, callbacks or {})
+            self._channel.send(wire.pack_frame(answer, answer_blobs, self.max_frame), deadline)
+
+    def _serve_callback(self, request, blobs, callbacks):
+        """Run one of the grader's functions on the arguments the graded code sent."""
+        fn = callbacks.get(request.get("id")) if type(request.get("id")) is int else None
+        if fn is None:
+            return {"ok": False, "raised": {"type": "RuntimeError", "message":
+                    "this function was passed to an earlier call and can no longer be "
+                    "called"}}, []
+        cache = {}
+        args = wire.decode(request.get("args", {"$": "tuple", "items": []}), blobs, cache)
+        kwargs_node = request.get("kwargs", {})
+        if not isinstance(args, tuple) or not isinstance(kwargs_node, dict):
+            raise wire.ProtocolError("a callback needs a tuple of args and an object of kwargs")
+        kwargs = {str(k): wire.decode(v, blobs, cache) for k, v in kwargs_node.items()}
+        try:
+            result = fn(*args, **kwargs)
+            out = []
+            return {"ok": True, "result": wire.encode(result, out)}, out
+        except Exception as exc:  # the function refused the student's arguments
+            return {"ok": False, "raised": {"type": type(exc).__name__,
+                                            "message": str(exc)[:wire.MAX_TEXT]}}, []
 
     def _lose(self, message: str):
         """The worker timed out or died: stop it, remember why, end the test cell."""
@@ -969,16 +1000,28 @@ class StudentSession:
         """
         if self._proc is None:
             raise WorkerLost(self._lost or "the graded code's process is gone")
-        blobs, memo = [], {}
+        blobs, memo, callbacks = [], {}, {}
+
+        def node(value):
+            # a function of the grader's (a check's f for a student's gradient checker)
+            # stays here: the graded code gets a stub that calls back with data only
+            if isinstance(value, StudentFunction):
+                raise wire.Unsendable("the graded code's own function (call it directly)")
+            if callable(value) and not isinstance(value, (np.ndarray, np.generic, type)):
+                callbacks[len(callbacks)] = value
+                return {"$": "callback", "id": len(callbacks) - 1}
+            return wire.encode(value, blobs, memo)
+
         try:
             header = {"op": "call", "name": name,
-                      "args": wire.encode(tuple(args), blobs, memo),
-                      "kwargs": {str(k): wire.encode(v, blobs, memo) for k, v in kwargs.items()}}
+                      "args": {"$": "tuple", "items": [node(a) for a in args]},
+                      "kwargs": {str(k): node(v) for k, v in kwargs.items()}}
             frame = wire.pack_frame(header, blobs, self.max_frame)
         except wire.Unsendable as exc:
             raise TypeError(f"cannot pass {exc} to the student's {name}: only arrays, "
-                            f"numbers, strings, None and tuples or lists of these can be "
-                            f"sent to the graded code") from None
+                            f"numbers, strings, None, tuples or lists of these, and "
+                            f"functions (called back here) can be sent to the graded "
+                            f"code") from None
         except wire.ProtocolError as exc:
             raise ValueError(f"the arguments for {name} are too large to send: {exc}") from None
         timeout = self._timeout()
@@ -987,7 +1030,7 @@ class StudentSession:
         else:
             within = f"within {timeout:g} s"
         try:
-            reply, reply_blobs = self._request(header, blobs, timeout, frame)
+            reply, reply_blobs = self._request(header, blobs, timeout, frame, callbacks)
         except _Timeout:
             self._lose(f"your {name} did not return {within}; it was stopped "
                        f"(later tests run in a fresh process)")

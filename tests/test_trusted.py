@@ -617,3 +617,93 @@ def test_an_unreadable_notebook_scores_zero_with_a_reason(tmp_path):
     results = grade_test_cells(path, SOURCE)
     assert not any(r.passed for r in results)
     assert all("the submitted notebook cannot be read" in r.message for r in results)
+
+
+# ----------------------------------------------------------------------------- callbacks
+
+GRADIENT = (
+    "import numpy as np\n"
+    "def numerical_gradient(f, x, h=1e-5):\n"
+    "    grad = np.zeros_like(x, dtype=float)\n"
+    "    for i in np.ndindex(x.shape):\n"
+    "        old = x[i]\n"
+    "        x[i] = old + h\n"
+    "        up = f(x)\n"
+    "        x[i] = old - h\n"
+    "        down = f(x)\n"
+    "        x[i] = old\n"
+    "        grad[i] = (up - down) / (2 * h)\n"
+    "    return grad\n"
+    "kept = []\n"
+    "def keep(f):\n"
+    "    kept.append(f)\n"
+    "    return f(np.ones(2))\n"
+    "def use_kept():\n"
+    "    return kept[0](np.ones(2))\n"
+    "def spin(f):\n"
+    "    while True:\n"
+    "        f(np.ones(1))\n"
+    "def send_dict(f):\n"
+    "    return f({'a': 1})\n")
+
+
+@pytest.fixture(scope="module")
+def gradient_session():
+    with StudentSession([("gradient", GRADIENT)], call_timeout=5) as s:
+        yield s
+
+
+def test_a_grader_function_passed_to_student_code_runs_in_the_grader(gradient_session):
+    """A student's gradient checker gets the check's function as a stub: each call runs the function grader-side on the student's array."""
+    calls = []
+
+    def f(x):
+        calls.append(x.copy())
+        return float(np.sum(x ** 3))
+
+    x = np.array([1.0, -2.0, 0.5])
+    grad = gradient_session.namespace()["numerical_gradient"](f, x, h=1e-4)
+    np.testing.assert_allclose(grad, 3 * x ** 2, rtol=1e-6)
+    assert len(calls) == 6 and all(isinstance(c, np.ndarray) for c in calls)
+    assert x.tolist() == [1.0, -2.0, 0.5]
+
+
+def test_an_error_in_the_grader_function_reaches_student_code_as_its_type(gradient_session):
+    """When the grader's function raises ValueError on the student's arguments, the student's code sees a ValueError with its message."""
+    def f(x):
+        raise ValueError(f"f takes shape (3,), got {x.shape}")
+
+    with pytest.raises(ValueError, match="f takes shape"):
+        gradient_session.namespace()["numerical_gradient"](f, np.zeros(2))
+
+
+def test_a_stub_kept_after_its_call_cannot_call_again(gradient_session):
+    """A stub stored by student code refuses to run once its call has returned; the grader's function is not called again."""
+    calls = []
+    names = gradient_session.namespace()
+    assert names["keep"](lambda x: calls.append(1) or 7.0) == 7.0
+    with pytest.raises(RuntimeError, match="can no longer be called"):
+        names["use_kept"]()
+    assert calls == [1]
+
+
+def test_callbacks_count_against_the_call_timeout(gradient_session):
+    """Student code calling back forever is stopped by the call's time limit like any hang."""
+    with pytest.raises(trusted.WorkerLost, match="did not return"):
+        gradient_session.namespace()["spin"](lambda x: 0.0)
+    gradient_session.revive()
+
+
+def test_only_data_goes_up_to_the_grader_function(gradient_session):
+    """Student code cannot send the grader's function anything but arrays, numbers, strings and sequences."""
+    gradient_session.revive()
+    with pytest.raises(TypeError, match="cannot pass a dict"):
+        gradient_session.namespace()["send_dict"](lambda v: v)
+
+
+def test_a_student_function_cannot_be_passed_back_to_student_code(gradient_session):
+    """Passing a student proxy as an argument is refused with a TypeError instead of deadlocking."""
+    gradient_session.revive()
+    names = gradient_session.namespace()
+    with pytest.raises(TypeError, match="own function"):
+        names["keep"](names["use_kept"])
