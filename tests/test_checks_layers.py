@@ -17,7 +17,7 @@ CHECKS = {
     "conv2d": check_conv2d,
     "pool2d": check_pool2d,
 }
-COUNTS = {"pad2d": 13, "conv_output_size": 21, "conv2d": 17, "pool2d": 16}
+COUNTS = {"pad2d": 13, "conv_output_size": 21, "conv2d": 17, "pool2d": 21}
 
 
 # Correct solutions written the plain way a student might, independent of the reference.
@@ -74,7 +74,12 @@ def pool2d_loops(x, kernel_size, stride=None, mode="max"):
     for i in range(Ho):
         for j in range(Wo):
             window = x[:, :, i * s:i * s + k, j * s:j * s + k]
-            out[:, :, i, j] = window.max(axis=(2, 3)) if mode == "max" else window.mean(axis=(2, 3))
+            if mode == "max":
+                out[:, :, i, j] = window.max(axis=(2, 3))
+            elif mode == "avg":
+                out[:, :, i, j] = window.mean(axis=(2, 3))
+            else:
+                out[:, :, i, j] = np.linalg.norm(window.reshape(N, C, -1), axis=2)
     return out
 
 
@@ -132,7 +137,7 @@ def test_student_is_called_with_the_assignment_signature(task):
             if key in ("stride", "padding", "dilation"):
                 assert value is None or (isinstance(value, int) and not isinstance(value, bool))
         if task == "pool2d":
-            assert kwargs.get("mode", "max") in ("max", "avg")
+            assert kwargs.get("mode", "max") in ("max", "avg", "l2")
 
 
 @pytest.mark.parametrize("task, needles", [
@@ -144,7 +149,7 @@ def test_student_is_called_with_the_assignment_signature(task):
                 "dilation 2"]),
     ("pool2d", ["1x1 kernel", "kernel as large as the input", "non-square",
                 "stride 2 that does not divide", "N=1, C=1", "mode left out", "float32",
-                "stride=None given explicitly"]),
+                "stride=None given explicitly", "l2, stride left out", "float32 input, 2x2 l2"]),
 ])
 def test_cases_cover_the_named_edge_cases(task, needles):
     """Every named edge case the course promises appears among the task's cases."""
@@ -199,3 +204,25 @@ def test_conv2d_float32_output_must_stay_float32():
     assert "float32 input and weights" in text
     assert "wrong dtype: expected float32, got float64" in text
     assert "Likely mistake: output dtype always float64." in text
+
+
+def test_pool2d_l2_cases_follow_the_max_and_avg_cases():
+    """The 16 max/avg cases keep their numbers and values; the five L2 cases come after them."""
+    modes = [c.kwargs.get("mode", "max") for c in cases("pool2d")]
+    assert "l2" not in modes[:16] and modes[16:] == ["l2"] * 5
+    first = cases("pool2d")[0]
+    assert first.name == "2x2 max, stride left out (= kernel_size)"
+    rng = np.random.default_rng(20240525)
+    np.testing.assert_array_equal(first.args[0], rng.standard_normal((2, 3, 6, 8)))
+
+
+def test_pool2d_without_l2_is_named_on_the_first_l2_case():
+    """A pool2d that averages for every mode but 'max' fails first on the first L2 case, with that mistake named."""
+    def max_or_mean(x, kernel_size, stride=None, mode="max"):
+        return pool2d_loops(x, kernel_size, stride, "max" if mode == "max" else "avg")
+
+    with pytest.raises(AssertionError) as info:
+        check_pool2d(max_or_mean)
+    text = str(info.value)
+    assert text.startswith('check_pool2d failed on case 17 of 21, "2x2 l2, stride left out"')
+    assert "Likely mistake: mode 'l2' computed as the average." in text

@@ -43,6 +43,7 @@ AssertionError: check_convolve2d failed on case 1 of 27, ...
   Likely mistake: forgot the flip. Hint: Convolution flips the kernel ...
 """
 
+from autograder.checks.backprop import check_conv2d_backward, check_numerical_gradient, check_pool2d_backward
 from autograder.checks.core import cases
 from autograder.checks.layers import check_conv2d, check_conv_output_size, check_pad2d, check_pool2d
 from autograder.checks.signal import check_convolve2d, check_correlate2d
@@ -55,4 +56,7 @@ __all__ = [
     "check_conv_output_size",
     "check_conv2d",
     "check_pool2d",
+    "check_pool2d_backward",
+    "check_conv2d_backward",
+    "check_numerical_gradient",
 ]

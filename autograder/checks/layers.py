@@ -9,8 +9,8 @@ default):
 * ``conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1)``, an
   int, raising ``ValueError`` when the kernel does not fit or the stride does not divide;
 * ``conv2d(x, w, b=None, stride=1, padding=0, dilation=1)``, a cross-correlation;
-* ``pool2d(x, kernel_size, stride=None, mode="max")``, ``mode`` ``"max"`` or ``"avg"``,
-  ``stride=None`` meaning ``kernel_size``.
+* ``pool2d(x, kernel_size, stride=None, mode="max")``, ``mode`` ``"max"``, ``"avg"`` or
+  ``"l2"`` (the 2-norm of each window), ``stride=None`` meaning ``kernel_size``.
 
 Examples
 --------
@@ -353,6 +353,17 @@ def _pool2d_cases() -> list[Case]:
         if k >= 2:
             settings["stride"] = int(rng.integers(1, 4))
         found.append(pool(f"random case {k + 1} (seeded)", (N, C, H, W), kernel, **settings))
+    # L2 pooling, added after the max/avg cases with a generator of its own so that those
+    # cases, and their numbers in messages, stay as they were
+    rng = np.random.default_rng(20240526)
+    found += [
+        pool("2x2 l2, stride left out", (2, 3, 6, 8), 2, mode="l2"),
+        pool("3x3 l2, stride 2 that does not divide", (2, 2, 8, 9), 3, stride=2, mode="l2"),
+        pool("3x3 l2 with stride 1, N=1, C=1", (1, 1, 5, 6), 3, stride=1, mode="l2"),
+        pool("l2 on a non-square input, kernel as large as its height", (2, 2, 3, 7), 3,
+             mode="l2"),
+        pool("float32 input, 2x2 l2", (2, 2, 6, 6), 2, dtype=np.float32, mode="l2"),
+    ]
     return found
 
 
@@ -382,15 +393,18 @@ def check_pool2d(student_fn) -> None:
 
     See Also
     --------
-    torch.nn.functional.max_pool2d, torch.nn.functional.avg_pool2d : PyTorch's equivalents.
+    torch.nn.functional.max_pool2d, torch.nn.functional.avg_pool2d,
+    torch.nn.functional.lp_pool2d : PyTorch's equivalents (``lp_pool2d`` with ``norm_type=2``).
     autograder.reference.pool2d : The reference the outputs are compared with.
 
     Notes
     -----
-    16 cases: max and avg, stride left out, 1, and one that does not divide (the partial
+    21 cases: max and avg, stride left out, 1, and one that does not divide (the partial
     window is dropped), a kernel as large as the input, a 1x1 kernel, non-square input,
-    N=1 and C=1, mode left out, ``stride=None`` given, float32, four seeded random ones.
-    :math:`H_{out} = \\lfloor (H - k) / s \\rfloor + 1`.
+    N=1 and C=1, mode left out, ``stride=None`` given, float32, four seeded random ones;
+    then five L2 cases (stride left out, 1, and not dividing, a non-square input, N=1 and
+    C=1, float32).  :math:`H_{out} = \\lfloor (H - k) / s \\rfloor + 1`; L2 pooling is
+    :math:`y_{ij} = (\\sum_{u,v} x_{iS+u, jS+v}^2)^{1/2}`.
 
     Examples
     --------
@@ -398,7 +412,7 @@ def check_pool2d(student_fn) -> None:
     >>> check_pool2d(pool2d_stride_defaults_to_one)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: check_pool2d failed on case 1 of 16, ...
+    AssertionError: check_pool2d failed on case 1 of 21, ...
       wrong shape: expected (2, 3, 3, 4), got (2, 3, 5, 7)
       Likely mistake: pool stride defaults to 1 instead of kernel_size. Hint: ...
     """
