@@ -45,6 +45,7 @@ AssertionError: check_convolve2d failed on case 1 of 27, ...
 
 from autograder.checks.backprop import check_conv2d_backward, check_numerical_gradient, check_pool2d_backward
 from autograder.checks.core import cases
+from autograder.checks.fast import check_conv2d_im2col, check_conv2d_im2col_speed, check_im2col, check_train_cnn
 from autograder.checks.layers import check_conv2d, check_conv_output_size, check_pad2d, check_pool2d
 from autograder.checks.signal import check_convolve2d, check_correlate2d
 
@@ -59,4 +60,8 @@ __all__ = [
     "check_pool2d_backward",
     "check_conv2d_backward",
     "check_numerical_gradient",
+    "check_im2col",
+    "check_conv2d_im2col",
+    "check_conv2d_im2col_speed",
+    "check_train_cnn",
 ]
