@@ -47,6 +47,18 @@ from autograder.checks.backprop import check_conv2d_backward, check_numerical_gr
 from autograder.checks.core import cases
 from autograder.checks.fast import check_conv2d_im2col, check_conv2d_im2col_speed, check_im2col, check_train_cnn
 from autograder.checks.layers import check_conv2d, check_conv_output_size, check_pad2d, check_pool2d
+from autograder.checks.structure import (
+    check_conv1x1,
+    check_conv_flops,
+    check_conv_input_grad_via_matrix,
+    check_conv_matrix,
+    check_conv_params,
+    check_depthwise_separable_conv2d,
+    check_fc_flops,
+    check_fc_params,
+    check_fc_to_conv,
+    check_separable_savings,
+)
 from autograder.checks.signal import check_convolve2d, check_correlate2d
 
 __all__ = [
@@ -64,4 +76,14 @@ __all__ = [
     "check_conv2d_im2col",
     "check_conv2d_im2col_speed",
     "check_train_cnn",
+    "check_conv_matrix",
+    "check_conv_input_grad_via_matrix",
+    "check_conv_params",
+    "check_conv_flops",
+    "check_fc_params",
+    "check_fc_flops",
+    "check_conv1x1",
+    "check_fc_to_conv",
+    "check_depthwise_separable_conv2d",
+    "check_separable_savings",
 ]
