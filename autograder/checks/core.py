@@ -122,6 +122,17 @@ class Task:
     refuses : bool
         Some cases must be refused: where the reference raises ``ValueError`` the
         student's function must raise it too.
+    expected_fn : callable, optional
+        Computes the expected outcome from a case's arguments, for a task with no
+        function of that name in :mod:`autograder.reference` (``reference`` then only
+        names what it is built on).
+    diagnose : callable, optional
+        ``diagnose(expected, got, fn, reason) -> (kind, text) or None`` in place of
+        :func:`diagnose`, for outcomes it does not compare (tuples of arrays, floats to a
+        tolerance).
+    identify : callable, optional
+        ``identify(task_name, observations, failing) -> Mistake or None`` in place of
+        :func:`autograder.mistakes.identify`, comparing such outcomes.
     """
 
     name: str
@@ -130,6 +141,9 @@ class Task:
     arg_names: tuple = ()
     dtype_rule: str = ""
     refuses: bool = False
+    expected_fn: Callable | None = None
+    diagnose: Callable | None = None
+    identify: Callable | None = None
 
     @property
     def check_name(self) -> str:
@@ -517,8 +531,19 @@ def _mutation(case: Case, given_args: tuple, given_kwargs: dict, names: tuple) -
 # ---------------------------------------------------------------------------------------
 
 def _reference(task: Task):
+    if task.expected_fn is not None:
+        return task.expected_fn
     import autograder.reference as reference
     return getattr(reference, task.reference)
+
+
+def _keep(outcome):
+    """A copy of an outcome to compare variants with later (the student may reuse arrays)."""
+    if isinstance(outcome, _ndarray):
+        return outcome.copy()
+    if isinstance(outcome, (tuple, list)):
+        return type(outcome)(_keep(v) for v in outcome)
+    return outcome
 
 
 def _mistake_named(task: str, name: str):
@@ -599,14 +624,16 @@ def run_check(task: Task | str, student_fn, *, forbid: bool = True, verbose: boo
         if isinstance(outcome, _ndarray) and type(outcome) is not _ndarray:
             # A subclass can redefine ==, < or abs(); grade the plain array it holds.
             outcome = _ndarray.view(outcome, _ndarray)
-        problem = diagnose(expected, outcome, dtype_rule=task.dtype_rule, fn=student_fn,
-                           reason=case.reason)
+        if task.diagnose is not None:
+            problem = task.diagnose(expected, outcome, student_fn, case.reason)
+        else:
+            problem = diagnose(expected, outcome, dtype_rule=task.dtype_rule, fn=student_fn,
+                               reason=case.reason)
         if problem is None:
             changed = _mutation(case, given_args, given_kwargs, task.arg_names)
             if changed is not None:
                 problem = ("mutated", f"your function {changed}")
-        stored = outcome.copy() if isinstance(outcome, _ndarray) else outcome
-        observations.append((case.args, case.kwargs, stored, problem is None))
+        observations.append((case.args, case.kwargs, _keep(outcome), problem is None))
         if problem is not None:
             failures += 1
             if first is None:
@@ -623,7 +650,7 @@ def run_check(task: Task | str, student_fn, *, forbid: bool = True, verbose: boo
             "mutated the input", task.name, "Work on copies: never assign into the arguments.",
             None)
     elif kind not in ("none",):
-        mistake = _mistakes.identify(task.name, observations, failing=index)
+        mistake = (task.identify or _mistakes.identify)(task.name, observations, index)
         if mistake is None and kind != "type":
             lines.append("  No known mistake reproduces this result; check this case by hand.")
     if mistake is not None:

@@ -48,13 +48,10 @@ from autograder import mistakes as _mistakes
 from autograder.checks.core import (
     Case,
     Task,
-    _fail,
-    _mistake_named,
-    _mutation,
     _short,
-    call_guarded,
     diagnose,
     register,
+    run_check,
 )
 
 __all__ = [
@@ -251,15 +248,6 @@ def _identify(task: str, observations, failing: int):
     return fallback
 
 
-def _keep(outcome):
-    """A copy of an outcome to compare variants with later (the student may reuse arrays)."""
-    if isinstance(outcome, _ndarray):
-        return outcome.copy()
-    if isinstance(outcome, (tuple, list)):
-        return type(outcome)(_keep(v) for v in outcome)
-    return outcome
-
-
 def run_structure_check(task: Task | str, student_fn, *, forbid: bool = True,
                         verbose: bool = True) -> None:
     """Run every case of one of this module's tasks on ``student_fn``.
@@ -290,10 +278,9 @@ def run_structure_check(task: Task | str, student_fn, *, forbid: bool = True,
 
     Notes
     -----
-    It follows :func:`~autograder.checks.core.run_check` step by step; the expected
-    outcome comes from :data:`REFERENCES` and tuples and floats are compared as the module
-    docstring says.  (``core.run_check`` would look the reference up by name in
-    :mod:`autograder.reference`, where most of these tasks have none.)
+    It is :func:`~autograder.checks.core.run_check` with this module's hooks: the
+    expected outcome comes from :data:`REFERENCES`, and tuples and floats are compared
+    (and known mistakes recognised) as the module docstring says.
 
     Examples
     --------
@@ -308,70 +295,19 @@ def run_structure_check(task: Task | str, student_fn, *, forbid: bool = True,
     if name not in _TASKS:
         listed = ", ".join(repr(t) for t in _TASKS)
         raise ValueError(f"task must be one of {listed}, got {task!r}")
-    task = _TASKS[name]
-    header = task.check_name
-    if not callable(student_fn):
-        _fail(f"{header}: expected your function {task.name}, got {_short(student_fn)} "
-              f"(pass the function itself, without calling it)")
-    reference = REFERENCES[task.name]
-    all_cases = task.make_cases()
-    total = len(all_cases)
-    observations = []
-    first = None
-    failures = 0
-    for index, case in enumerate(all_cases):
-        expected = reference(*_copy(case.args), **_copy(case.kwargs))
-        given_args, given_kwargs = _copy(case.args), _copy(case.kwargs)
-        outcome, culprit = call_guarded(student_fn, given_args, given_kwargs, forbid=forbid)
-        where = f'case {index + 1} of {total}, "{case.name}"'
-        call = case.call_text(task.name, task.arg_names)
-        if culprit is not None:
-            _fail(f"{header}: your {task.name} called {culprit} ({where}). Write it yourself "
-                  f"with numpy: calling scipy.signal, scipy.ndimage, torch or the course's own "
-                  f"code (autograder.reference, autograder.mistakes) is not allowed.")
-        if isinstance(outcome, NotImplementedError) and first is None:
-            _fail(f"{header}: {task.name} is not implemented yet (it raised "
-                  f"NotImplementedError). Replace `raise NotImplementedError` with your code.")
-        if isinstance(outcome, _ndarray) and type(outcome) is not _ndarray:
-            outcome = _ndarray.view(outcome, _ndarray)  # a subclass could redefine ==
-        problem = _diagnose(task, expected, outcome, student_fn, case.reason)
-        if problem is None:
-            changed = _mutation(case, given_args, given_kwargs, task.arg_names)
-            if changed is not None:
-                problem = ("mutated", f"your function {changed}")
-        observations.append((case.args, case.kwargs, _keep(outcome), problem is None))
-        if problem is not None:
-            failures += 1
-            if first is None:
-                first = (index, case, problem, outcome, where, call)
-    if first is None:
-        if verbose:
-            print(f"{header}: all {total} cases passed")
-        return None
-    index, case, (kind, text), outcome, where, call = first
-    lines = [f"{header} failed on {where}:", f"  {call}", f"  {text}"]
-    mistake = None
-    if kind == "mutated":
-        mistake = _mistake_named(task.name, "mutated the input") or _mistakes.Mistake(
-            "mutated the input", task.name, "Work on copies: never assign into the arguments.",
-            None)
-    elif kind != "none":
-        mistake = _identify(task.name, observations, index)
-        if mistake is None and kind != "type":
-            lines.append("  No known mistake reproduces this result; check this case by hand.")
-    if mistake is not None:
-        lines.append(f"  Likely mistake: {mistake.name}. Hint: {mistake.hint}")
-    lines.append(f"  ({failures} of {total} cases failed; rebuild this one with "
-                 f"autograder.checks.cases({task.name!r})[{index}])")
-    _fail("\n".join(lines), cause=outcome if isinstance(outcome, BaseException) else None)
+    return run_check(_TASKS[name], student_fn, forbid=forbid, verbose=verbose)
 
 
 _TASKS: dict[str, Task] = {}
 
 
 def _task(name, make_cases, arg_names, reference, dtype_rule=""):
-    task = register(Task(name=name, reference=reference, make_cases=make_cases,
-                         arg_names=arg_names, dtype_rule=dtype_rule))
+    task = register(Task(
+        name=name, reference=reference, make_cases=make_cases, arg_names=arg_names,
+        dtype_rule=dtype_rule, expected_fn=REFERENCES[name],
+        diagnose=lambda expected, got, fn, reason: _diagnose(_TASKS[name], expected, got, fn,
+                                                             reason),
+        identify=_identify))
     _TASKS[name] = task
     return task
 
