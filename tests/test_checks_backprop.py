@@ -7,7 +7,7 @@ import pytest
 
 import autograder.reference as reference
 from autograder.checks import cases
-from autograder.checks.backprop import (CONV2D_BACKWARD, _run_parts_check,
+from autograder.checks.backprop import (CONV2D_BACKWARD,
                                         check_conv2d_backward, check_numerical_gradient,
                                         check_pool2d_backward, known_functions)
 from autograder.checks.core import run_check
@@ -103,7 +103,7 @@ def test_reference_passes_without_the_guard(task):
 
 def test_conv2d_backward_reference_passes_without_the_guard():
     """With forbidden-call detection off, reference.conv2d_backward passes the three-part check."""
-    _run_parts_check(CONV2D_BACKWARD, reference.conv2d_backward, forbid=False, verbose=False)
+    run_check(CONV2D_BACKWARD, reference.conv2d_backward, forbid=False, verbose=False)
 
 
 @pytest.mark.parametrize(

@@ -42,8 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder import mistakes as _mistakes
-from autograder.checks.core import (Case, Task, _copy, _fail, _mutation, _outcome, _reference,
-                                    _short, call_guarded, diagnose, register, run_check)
+from autograder.checks.core import (Case, Task, _short, diagnose, register, run_check)
 
 __all__ = ["check_pool2d_backward", "check_conv2d_backward", "check_numerical_gradient",
            "KnownFunction", "known_functions"]
@@ -213,11 +212,6 @@ def _conv2d_backward_cases() -> list[Case]:
     return found
 
 
-CONV2D_BACKWARD = register(Task(
-    name="conv2d_backward", reference="conv2d_backward", make_cases=_conv2d_backward_cases,
-    arg_names=("dout", "x", "w"), dtype_rule=_LAYER_DTYPE))
-
-
 def _same_parts(a, b) -> bool:
     """Two outcomes of a call returning several arrays: the same, part by part."""
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
@@ -233,7 +227,7 @@ def _identify_parts(task: str, observations, failing: int):
     fallback = None
     for mistake in _mistakes.MISTAKES[task]:
         for i in order:
-            args, kwargs, observed = observations[i]
+            args, kwargs, observed = observations[i][:3]
             if not _same_parts(_mistakes._outcome(mistake.fn, args, kwargs), observed):
                 if i > failing and fallback is None:
                     fallback = mistake
@@ -261,67 +255,12 @@ def _diagnose_parts(expected: tuple, got, fn):
     return None
 
 
-def _run_parts_check(task: Task, student_fn, *, forbid: bool = True, verbose: bool = True) -> None:
-    """:func:`autograder.checks.core.run_check` for a function returning ``(dx, dw, db)``.
-
-    The same steps, messages and arguments; each part is compared in turn (type, shape,
-    dtype, values) and the message says which part is wrong.
-    """
-    header = task.check_name
-    if not callable(student_fn):
-        _fail(f"{header}: expected your function {task.name}, got {_short(student_fn)} "
-              f"(pass the function itself, without calling it)")
-    reference = _reference(task)
-    all_cases = task.make_cases()
-    total = len(all_cases)
-    observations, first, failures = [], None, 0
-    for index, case in enumerate(all_cases):
-        expected = _outcome(reference, case, False)
-        given_args, given_kwargs = _copy(case.args), _copy(case.kwargs)
-        outcome, culprit = call_guarded(student_fn, given_args, given_kwargs, forbid=forbid)
-        where = f'case {index + 1} of {total}, "{case.name}"'
-        if culprit is not None:
-            _fail(f"{header}: your {task.name} called {culprit} ({where}). Write it yourself "
-                  f"with numpy: calling scipy.signal, scipy.ndimage, torch or the course's own "
-                  f"code (autograder.reference, autograder.mistakes) is not allowed.")
-        if isinstance(outcome, NotImplementedError) and first is None:
-            _fail(f"{header}: {task.name} is not implemented yet (it raised "
-                  f"NotImplementedError). Replace `raise NotImplementedError` with your code.")
-        problem = _diagnose_parts(expected, outcome, student_fn)
-        if problem is None:
-            changed = _mutation(case, given_args, given_kwargs, task.arg_names)
-            if changed is not None:
-                problem = ("mutated", f"your function {changed}")
-        if isinstance(outcome, (tuple, list)):
-            stored = tuple(p.copy() if isinstance(p, _ndarray) else p for p in outcome)
-        else:
-            stored = outcome
-        observations.append((case.args, case.kwargs, stored))
-        if problem is not None:
-            failures += 1
-            if first is None:
-                first = (index, case, problem, outcome, where)
-    if first is None:
-        if verbose:
-            print(f"{header}: all {total} cases passed")
-        return None
-    index, case, (kind, text), outcome, where = first
-    lines = [f"{header} failed on {where}:", f"  {case.call_text(task.name, task.arg_names)}",
-             f"  {text}"]
-    if kind == "mutated":
-        mistake = _mistakes.Mistake("mutated the input", task.name,
-                                    "Work on copies: never assign into the arguments.", None)
-    elif kind in ("none", "type"):
-        mistake = None
-    else:
-        mistake = _identify_parts(task.name, observations, index)
-        if mistake is None:
-            lines.append("  No known mistake reproduces this result; check this case by hand.")
-    if mistake is not None:
-        lines.append(f"  Likely mistake: {mistake.name}. Hint: {mistake.hint}")
-    lines.append(f"  ({failures} of {total} cases failed; rebuild this one with "
-                 f"autograder.checks.cases({task.name!r})[{index}])")
-    _fail("\n".join(lines), cause=outcome if isinstance(outcome, BaseException) else None)
+CONV2D_BACKWARD = register(Task(
+    name="conv2d_backward", reference="conv2d_backward", make_cases=_conv2d_backward_cases,
+    arg_names=("dout", "x", "w"), dtype_rule=_LAYER_DTYPE,
+    # (dx, dw, db): compared and recognised part by part, the wrong part named
+    diagnose=lambda expected, got, fn, reason: _diagnose_parts(expected, got, fn),
+    identify=_identify_parts))
 
 
 def check_conv2d_backward(student_fn) -> None:
@@ -373,7 +312,7 @@ def check_conv2d_backward(student_fn) -> None:
       dx: wrong values: ...
       Likely mistake: dx with the kernel not flipped. Hint: ...
     """
-    _run_parts_check(CONV2D_BACKWARD, student_fn)
+    run_check(CONV2D_BACKWARD, student_fn)
 
 
 # ---------------------------------------------------------------------------------------
