@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with Python 3.10+ and make:
-#   make demo   grade the bundled demo class through the real nbgrader pipeline
+#   make demo   grade the bundled demo classes through the real nbgrader pipeline
 #   make test   run the whole test suite
 # Both create the virtual environment .venv on first use and install the project into it.
 
@@ -13,7 +13,7 @@ JOBS   ?= auto
 .PHONY: help venv demo test test-fast lab release bench golden clean
 
 help:
-	@echo "make demo    grade the bundled demo class (nbgrader: autograde, feedback, export)"
+	@echo "make demo    grade the bundled demo classes (nbgrader: autograde, feedback, export)"
 	@echo "make test    run the whole test suite"
 	@echo "make lab     open the course in JupyterLab"
 	@echo "make release regenerate release/ from source_notebooks/ with nbgrader"

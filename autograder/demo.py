@@ -1,31 +1,35 @@
-"""Grade the bundled demo class through the real nbgrader pipeline (``make demo``).
+"""Grade the bundled demo classes through the real nbgrader pipeline (``make demo``).
 
-The class lives in ``demo/ps1-correlation/``: ``manifest.json`` lists the students and what
-each one's submission is meant to show, ``students/<id>.py`` holds a student's cells (one
-``# %% <grade_id>`` section per cell), and ``raw/`` holds submissions kept byte for byte (a
-notebook that is not valid JSON).  Submissions are built from the committed release notebook
-each run, so the class cannot drift from what students receive.
+Each assignment with a demo class has a folder ``demo/<assignment>/`` (``demo/ps1-correlation/``,
+``demo/ps2-conv-layer/``, ...): ``manifest.json`` names the assignment and its notebook and lists
+the students and what each one's submission is meant to show, ``students/<id>.py`` holds a
+student's cells (one ``# %% <grade_id>`` section per cell), and ``raw/`` holds submissions kept
+byte for byte (a notebook that is not valid JSON).  Submissions are built from the committed
+release notebook each run, so a class cannot drift from what students receive.
 
-:func:`main` wipes and rebuilds a scratch course directory (``.demo/`` by default), then runs
-nbgrader as an instructor would, each step a ``python -m nbgrader`` subprocess::
+:func:`main` wipes and rebuilds a scratch folder (``.demo/`` by default) and grades every class
+in a course directory of its own, ``.demo/<assignment>/`` (so the classes can be graded in
+parallel, one per core), running nbgrader as an instructor would, each step a
+``python -m nbgrader`` subprocess::
 
     nbgrader db student import students.csv
-    nbgrader generate_assignment ps1-correlation
-    (submissions placed in submitted/<student>/ps1-correlation/)
-    nbgrader autograde ps1-correlation
-    nbgrader generate_feedback ps1-correlation
+    nbgrader generate_assignment <assignment>
+    (submissions placed in submitted/<student>/<assignment>/)
+    nbgrader autograde <assignment>
+    nbgrader generate_feedback <assignment>
     nbgrader export --to grades.csv
 
 The course's ``nbgrader_config.py`` is used as it is, so every defence of trusted grading
 (:mod:`autograder.nbgrader_plugins`) is on: submissions run in the sandbox, scores come from
 checks outside the student's kernel, broken notebooks are graded with a note.
 
-It then prints one row per student: autograded score, which test cells passed, the mistakes
-the checks named in the graded notebook, the grader's notes, and the intent from the
-manifest.  An independent *re-check* runs each student's answer cells and the instructor's
-test cells in a fresh Python process in which numpy.testing is a copy taken before any
-student code ran; where nbgrader awarded points that the re-check does not support, the row
-says so (stock, in-kernel grading lets a submission that patches numpy.testing do that).
+It then prints, for each assignment in order, one table with a row per student: autograded
+score, which test cells passed, the mistakes the checks named in the graded notebook, the
+grader's notes, and the intent from the manifest.  An independent *re-check* runs each
+student's answer cells and the instructor's test cells in a fresh Python process in which
+numpy.testing is a copy taken before any student code ran; where nbgrader awarded points that
+the re-check does not support, the row says so (stock, in-kernel grading lets a submission
+that patches numpy.testing do that).
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +68,16 @@ from autograder.notebooks import (
 
 __all__ = [
     "DEMO_DIR",
+    "DemoReport",
     "DemoResult",
     "ROOT",
     "SCRATCH",
     "Student",
     "StudentResult",
     "build_submission",
+    "demo_classes",
+    "format_table",
+    "grade_class",
     "load_manifest",
     "main",
     "named_mistakes",
@@ -137,15 +147,34 @@ class StudentResult:
 
 @dataclass
 class DemoResult:
-    """Everything :func:`main` produced."""
+    """What :func:`grade_class` produced for one demo class."""
 
     scratch: Path
     assignment: str
+    notebook: str
     rows: list
     table: str
     grades_csv: Path
+    feedback_files: list
     seconds: float
     timings: dict
+
+
+@dataclass
+class DemoReport:
+    """What :func:`main` produced: one :class:`DemoResult` per class, in order."""
+
+    scratch: Path
+    results: list
+    seconds: float
+
+    def __getitem__(self, assignment: str) -> DemoResult:
+        """The result of the class for ``assignment``."""
+        for result in self.results:
+            if result.assignment == assignment:
+                return result
+        known = ", ".join(repr(r.assignment) for r in self.results)
+        raise KeyError(f"assignment must be one of {known}, got {assignment!r}")
 
 
 # ----------------------------------------------------------------------------- the class
@@ -496,21 +525,62 @@ def _failed_in_log(log: str) -> set:
     return set(re.findall(pattern, log))
 
 
-def main(scratch=None, *, demo_dir=None, course_root=ROOT, out=None,
-         cell_timeout: int = CELL_TIMEOUT) -> DemoResult:
-    """Grade the demo class of ps1-correlation through nbgrader and print the table.
+def demo_classes(demo_root=DEMO_DIR) -> list[Path]:
+    """The demo classes: folders of ``demo_root`` that hold a ``manifest.json``, sorted by name.
 
     Parameters
     ----------
-    scratch : str or os.PathLike, optional
-        The scratch course directory, wiped and rebuilt (default ``.demo/`` in the repository).
-        A non-empty folder is only wiped if an earlier run made it.
-    demo_dir : str or os.PathLike, optional
-        The demo class for ps1-correlation (default ``demo/ps1-correlation``).
+    demo_root : str or os.PathLike
+        The folder holding one class per assignment (default ``demo/``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        E.g. ``[demo/ps1-correlation, demo/ps2-conv-layer]``; assignment ids start with their
+        number, so sorting by name puts them in course order.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> for name in ("ps2-b", "ps1-a", "notes"):
+    ...     (root / name).mkdir()
+    >>> for name in ("ps2-b", "ps1-a"):
+    ...     _ = (root / name / "manifest.json").write_text("{}")
+    >>> [p.name for p in demo_classes(root)]
+    ['ps1-a', 'ps2-b']
+    """
+    root = Path(demo_root)
+    return sorted((p for p in root.iterdir() if (p / "manifest.json").is_file()),
+                  key=lambda p: p.name)
+
+
+def _owner(gid: str, functions) -> str:
+    """The function a test cell belongs to: the longest answer id its grade id starts with.
+
+    Examples
+    --------
+    >>> _owner("conv_output_size_refuses", ["conv2d", "conv_output_size"])
+    'conv_output_size'
+    >>> _owner("correlate2d_full", [])
+    'correlate2d'
+    """
+    owners = [f for f in functions if gid.startswith(f + "_")]
+    return max(owners, key=len) if owners else gid.partition("_")[0]
+
+
+def grade_class(demo_dir, scratch, *, course_root=ROOT,
+                cell_timeout: int = CELL_TIMEOUT) -> DemoResult:
+    """Grade one demo class through nbgrader in its own scratch course; print nothing.
+
+    Parameters
+    ----------
+    demo_dir : str or os.PathLike
+        The class, e.g. ``demo/ps2-conv-layer`` (its ``manifest.json`` names the assignment).
+    scratch : str or os.PathLike
+        A course directory to create; it must not exist yet or be empty.
     course_root : str or os.PathLike
         The course whose ``nbgrader_config.py``, ``source_notebooks/`` and ``release/`` are used.
-    out : file, optional
-        Where the report goes (default ``sys.stdout``).
     cell_timeout : int
         Seconds a notebook cell may run under nbgrader.
 
@@ -522,22 +592,31 @@ def main(scratch=None, *, demo_dir=None, course_root=ROOT, out=None,
     Raises
     ------
     ValueError
-        If ``scratch`` is a non-empty folder not made by the demo, or ``cell_timeout`` < 1.
-    TypeError
-        If ``cell_timeout`` is not an int.
+        If ``scratch`` is not empty, or the assignment has no source or release notebook.
     autograder.notebooks.NbgraderError
         If a step that does not depend on student work fails (importing students,
         generating the assignment, exporting grades).
+
+    Notes
+    -----
+    The steps, each a ``python -m nbgrader`` subprocess in ``scratch``: ``db student
+    import``, ``generate_assignment``, (submissions placed in ``submitted/``), ``autograde``,
+    ``generate_feedback``, ``export``; then the trusted re-check of every graded notebook.
     """
     started = time.perf_counter()
     cell_timeout = as_int(cell_timeout, "cell_timeout", minimum=1)
-    out = out or sys.stdout
     course_root = Path(course_root)
-    scratch = Path(scratch) if scratch is not None else SCRATCH
-    demo_dir = Path(demo_dir) if demo_dir is not None else DEMO_DIR / "ps1-correlation"
+    scratch = Path(scratch)
+    if scratch.exists() and any(scratch.iterdir()):
+        raise ValueError(f"scratch must be a new or empty folder, got {str(scratch)!r}")
     settings, students = load_manifest(demo_dir)
     assignment, notebook = settings["assignment"], settings["notebook"]
-    timings = {}
+    for kind in ("source_notebooks", "release"):
+        if not (course_root / kind / assignment / notebook).is_file():
+            raise ValueError(f"the demo class {Path(demo_dir).name} needs "
+                             f"{kind}/{assignment}/{notebook}, which does not exist"
+                             + (" (run `make release`)" if kind == "release" else ""))
+    timings: dict = {}
 
     def step(name, args, check=True):
         t0 = time.perf_counter()
@@ -548,7 +627,6 @@ def main(scratch=None, *, demo_dir=None, course_root=ROOT, out=None,
             fh.write(f"$ nbgrader {' '.join(args)}\n{result.stdout}\n")
         return result
 
-    _prepare_scratch(scratch)
     scratch_course(course_root, scratch)
     (scratch / MARKER).write_text("made by python -m autograder.demo; wiped on every run\n")
     _write_students_csv(scratch / "students.csv", students)
@@ -630,34 +708,143 @@ def main(scratch=None, *, demo_dir=None, course_root=ROOT, out=None,
                                 if g in scores and scores[g][0] > 0 and not row.recheck_cells[g])
         rows.append(row)
 
-    table = format_table(assignment, rows, test_ids, auto_max, sum(points.values()) - auto_max)
-    seconds = time.perf_counter() - started
-    print(table, file=out)
-    print(describe_defences(), file=out)
-    print(f"grades.csv:    {scratch / 'grades.csv'}", file=out)
+    functions = [grade_id(c) for c in answer_cells(source_nb)]
+    table = format_table(assignment, rows, test_ids, auto_max, sum(points.values()) - auto_max,
+                         functions=functions)
     feedback_files = sorted((scratch / "feedback").glob(f"*/{assignment}/*.html"))
-    print(f"feedback HTML: {scratch / 'feedback'}/<student>/{assignment}/"
-          f"{Path(notebook).stem}.html ({len(feedback_files)} files)", file=out)
-    print(f"nbgrader logs: {scratch / 'logs'}", file=out)
-    spent = ", ".join(f"{name} {sec:.1f} s" for name, sec in timings.items())
-    print(f"total time:    {seconds:.1f} s ({spent})", file=out)
-    return DemoResult(scratch=scratch, assignment=assignment, rows=rows, table=table,
-                      grades_csv=scratch / "grades.csv", seconds=seconds, timings=timings)
+    return DemoResult(scratch=scratch, assignment=assignment, notebook=notebook, rows=rows,
+                      table=table, grades_csv=scratch / "grades.csv",
+                      feedback_files=feedback_files,
+                      seconds=time.perf_counter() - started, timings=timings)
 
 
-def format_table(assignment: str, rows, test_ids, auto_max: float, manual_max: float) -> str:
-    """The report as text: one row per student, notes under the rows that need them."""
+def _class_report(result: DemoResult) -> str:
+    """A class's table and where its grades, feedback and logs are."""
+    stem = Path(result.notebook).stem
+    return "\n".join([
+        result.table,
+        f"grades.csv:    {result.grades_csv}",
+        (f"feedback HTML: {result.scratch / 'feedback'}/<student>/{result.assignment}/"
+         f"{stem}.html ({len(result.feedback_files)} files)"),
+        f"nbgrader logs: {result.scratch / 'logs'}",
+    ])
+
+
+def main(scratch=None, *, demo_dirs=None, course_root=ROOT, out=None,
+         cell_timeout: int = CELL_TIMEOUT, jobs: int | None = None) -> DemoReport:
+    """Grade every demo class through nbgrader and print one table per assignment.
+
+    Parameters
+    ----------
+    scratch : str or os.PathLike, optional
+        The scratch folder, wiped and rebuilt (default ``.demo/`` in the repository); each
+        class is graded in its own course directory ``scratch/<assignment>/``. A non-empty
+        folder is only wiped if an earlier run made it.
+    demo_dirs : sequence of str or os.PathLike, optional
+        The classes to grade, in this order (default :func:`demo_classes`: every folder of
+        ``demo/`` with a ``manifest.json``, by name).
+    course_root : str or os.PathLike
+        The course whose ``nbgrader_config.py``, ``source_notebooks/`` and ``release/`` are used.
+    out : file, optional
+        Where the report goes (default ``sys.stdout``).
+    cell_timeout : int
+        Seconds a notebook cell may run under nbgrader.
+    jobs : int, optional
+        How many classes are graded at the same time, each by its own nbgrader processes
+        (default: two per core, at most one per class).
+
+    Returns
+    -------
+    DemoReport
+        One :class:`DemoResult` per class, in order, and the total time.
+
+    Raises
+    ------
+    ValueError
+        If ``scratch`` is a non-empty folder not made by the demo, there is no class to
+        grade, two classes name the same assignment, a class's assignment has no source or
+        release notebook, or ``cell_timeout`` or ``jobs`` is below 1.
+    TypeError
+        If ``cell_timeout`` or ``jobs`` is not an int.
+    autograder.notebooks.NbgraderError
+        If a step that does not depend on student work fails (importing students,
+        generating the assignment, exporting grades).
+
+    Notes
+    -----
+    The classes have separate gradebooks, so they can be graded in parallel; the tables
+    are printed in order once every class is done.
+    """
+    started = time.perf_counter()
+    cell_timeout = as_int(cell_timeout, "cell_timeout", minimum=1)
+    out = out or sys.stdout
+    course_root = Path(course_root)
+    scratch = Path(scratch) if scratch is not None else SCRATCH
+    classes = [Path(d) for d in demo_dirs] if demo_dirs is not None else demo_classes()
+    if not classes:
+        raise ValueError(f"demo_dirs must name at least one demo class, got {classes!r}")
+    assignments = [load_manifest(d)[0]["assignment"] for d in classes]
+    repeated = sorted({a for a in assignments if assignments.count(a) > 1})
+    if repeated:
+        raise ValueError(f"demo_dirs must name each assignment once, got {repeated!r} twice")
+    for folder, assignment in zip(classes, assignments):
+        notebook = load_manifest(folder)[0]["notebook"]
+        for kind in ("source_notebooks", "release"):
+            if not (course_root / kind / assignment / notebook).is_file():
+                raise ValueError(f"the demo class {folder.name} needs {kind}/{assignment}/"
+                                 f"{notebook}, which does not exist")
+    if jobs is None:
+        # Grading waits on kernels and sandboxes as much as it computes: two classes per core
+        # finish sooner than one (measured: 5 classes on 2 cores, 175 s one per core, 145 s all).
+        workers = max(1, min(len(classes), 2 * (os.cpu_count() or 1)))
+    else:
+        workers = as_int(jobs, "jobs", minimum=1)
+
+    _prepare_scratch(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / MARKER).write_text("made by python -m autograder.demo; wiped on every run\n")
+    print(f"grading {len(classes)} demo class(es) with nbgrader, {workers} at a time: "
+          f"{', '.join(assignments)}", file=out, flush=True)
+    # The largest classes start first, so that none is left to run alone at the end.
+    order = sorted(range(len(classes)), key=lambda i: -len(load_manifest(classes[i])[1]))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {i: pool.submit(grade_class, classes[i], scratch / assignments[i],
+                                  course_root=course_root, cell_timeout=cell_timeout)
+                   for i in order}
+        results = [futures[i].result() for i in range(len(classes))]
+
+    for result in results:
+        print(file=out)
+        print(_class_report(result), file=out)
+    print(file=out)
+    print(describe_defences(), file=out)
+    seconds = time.perf_counter() - started
+    for result in results:
+        spent = ", ".join(f"{name} {sec:.1f} s" for name, sec in result.timings.items())
+        print(f"{result.assignment}: {result.seconds:.1f} s ({spent})", file=out)
+    print(f"total time:    {seconds:.1f} s ({len(results)} classes, {workers} at a time)",
+          file=out)
+    return DemoReport(scratch=scratch, results=results, seconds=seconds)
+
+
+def format_table(assignment: str, rows, test_ids, auto_max: float, manual_max: float, *,
+                 functions=()) -> str:
+    """The report as text: one row per student, notes under the rows that need them.
+
+    ``functions`` are the answer cells' grade ids (the functions students write); test cells
+    are grouped under the one their grade id starts with.
+    """
     header = ["student", "auto", "re-check", "tests", "mistakes named by the checks", "expected"]
+    owner = {gid: _owner(gid, functions) for gid in test_ids}
     groups: dict = {}
     for gid in test_ids:
-        function, _, part = gid.partition("_")
-        groups.setdefault(function, []).append(part or gid)
+        groups.setdefault(owner[gid], []).append(gid[len(owner[gid]) + 1:] or gid)
     legend = " | ".join(f"{function}: {' '.join(parts)}" for function, parts in groups.items())
 
     def cell_marks(cells):
         marks, current = [], None
         for gid in test_ids:
-            function = gid.partition("_")[0]
+            function = owner[gid]
             if current is not None and function != current:
                 marks.append(" ")
             current = function
@@ -711,13 +898,17 @@ def format_table(assignment: str, rows, test_ids, auto_max: float, manual_max: f
 
 
 def cli(argv=None) -> int:
-    """Command line: ``python -m autograder.demo [--scratch DIR]``."""
+    """Command line: ``python -m autograder.demo [--scratch DIR] [--jobs N] [CLASS ...]``."""
     parser = argparse.ArgumentParser(prog="python -m autograder.demo",
-                                     description="Grade the demo class through nbgrader.")
+                                     description="Grade the demo classes through nbgrader.")
+    parser.add_argument("classes", nargs="*", type=Path,
+                        help="demo class folders to grade (default: every one in demo/)")
     parser.add_argument("--scratch", type=Path, default=SCRATCH,
-                        help=f"scratch course directory, wiped each run (default {SCRATCH})")
+                        help=f"scratch folder, wiped each run (default {SCRATCH})")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="classes graded at the same time (default: two per core)")
     options = parser.parse_args(argv)
-    main(options.scratch)
+    main(options.scratch, demo_dirs=options.classes or None, jobs=options.jobs)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Read, write and inspect nbgrader notebooks, and run nbgrader itself.
 
 Shared by :mod:`autograder.release` (which makes ``release/``) and :mod:`autograder.demo`
-(which grades the demo class).  nbgrader always runs as a subprocess, ``python -m nbgrader``
+(which grades the demo classes).  nbgrader always runs as a subprocess, ``python -m nbgrader``
 with the interpreter running this code, from a course directory that holds an
 ``nbgrader_config.py``: the same thing an instructor types, so nothing here depends on
 nbgrader's Python API staying stable.
