@@ -17,7 +17,7 @@ CHECKS = {
     "conv2d": check_conv2d,
     "pool2d": check_pool2d,
 }
-COUNTS = {"pad2d": 13, "conv_output_size": 21, "conv2d": 17, "pool2d": 21}
+COUNTS = {"pad2d": 13, "conv_output_size": 26, "conv2d": 22, "pool2d": 21}
 
 
 # Correct solutions written the plain way a student might, independent of the reference.
@@ -143,10 +143,11 @@ def test_student_is_called_with_the_assignment_signature(task):
 @pytest.mark.parametrize("task, needles", [
     ("pad2d", ["padding=0", "N=1, C=1", "non-square", "uint8", "float32", "(2, 0)", "(0, 3)"]),
     ("conv_output_size", ["1x1 kernel", "kernel as large as the input", "even kernel",
-                          "stride that does not divide", "padding=0", "dilation 2"]),
+                          "stride that does not divide", "padding=0", "dilation 2",
+                          "input 10, kernel 3, stride 2", "kernel as large as the padded input"]),
     ("conv2d", ["1x1 kernel", "kernel as large as the input", "even 2x2 kernel", "non-square",
                 "stride that does not divide", "padding=0", "N=1, C=1", "no bias", "float32",
-                "dilation 2"]),
+                "dilation 2", "kernel as large as the padded input", "1x1 kernel with stride 2"]),
     ("pool2d", ["1x1 kernel", "kernel as large as the input", "non-square",
                 "stride 2 that does not divide", "N=1, C=1", "mode left out", "float32",
                 "stride=None given explicitly", "l2, stride left out", "float32 input, 2x2 l2"]),

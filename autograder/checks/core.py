@@ -592,7 +592,7 @@ def run_check(task: Task | str, student_fn, *, forbid: bool = True, verbose: boo
     >>> run_check("conv_output_size", conv_output_size_missing_one)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: check_conv_output_size failed on case 1 of 21, "input 5, kernel 3":
+    AssertionError: check_conv_output_size failed on case 1 of 26, "input 5, kernel 3":
       conv_output_size(input_size: 5, kernel_size: 3)
       wrong value: expected 3, got 2
       Likely mistake: missing + 1. Hint: Count the first window too: ...

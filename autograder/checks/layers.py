@@ -20,7 +20,7 @@ Examples
 ...         raise ValueError("the kernel does not fit this input with this stride")
 ...     return reach // stride + 1
 >>> check_conv_output_size(conv_output_size)
-check_conv_output_size: all 21 cases passed
+check_conv_output_size: all 26 cases passed
 """
 
 from __future__ import annotations
@@ -170,6 +170,14 @@ def _conv_output_size_cases() -> list[Case]:
             input_size += stride
         found.append(size(f"random case {k + 1} (seeded)", input_size, kernel, stride=stride,
                           padding=padding, dilation=dilation))
+    # after the random ones, so the cases above keep their numbers
+    found += [
+        size("input 10, kernel 3, stride 2 (must raise ValueError)", 10, 3, stride=2),
+        size("kernel as large as the input, stride 3", 6, 6, stride=3),
+        size("kernel as large as the padded input, stride 2", 4, 6, stride=2, padding=1),
+        size("1x1 kernel with stride 2", 7, 1, stride=2),
+        size("1x1 kernel with padding 2", 3, 1, padding=2),
+    ]
     return found
 
 
@@ -205,8 +213,10 @@ def check_conv_output_size(student_fn) -> None:
 
     Notes
     -----
-    21 cases; four must raise ``ValueError`` (a stride that does not divide, a kernel
-    longer than the padded input).  The size is
+    26 cases; five must raise ``ValueError`` (a stride that does not divide, as in input
+    10, kernel 3, stride 2; a kernel longer than the padded input).  The others include
+    1x1 kernels with stride and padding, and kernels as large as the input and as the
+    padded input.  The size is
     :math:`\\lfloor (I + 2P - D(K - 1) - 1) / S \\rfloor + 1`, an int.
 
     Examples
@@ -215,7 +225,7 @@ def check_conv_output_size(student_fn) -> None:
     >>> check_conv_output_size(conv_output_size_floor)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: check_conv_output_size failed on case 14 of 21, ...
+    AssertionError: check_conv_output_size failed on case 14 of 26, ...
       conv_output_size(input_size: 8, kernel_size: 3, stride=2)
       returned 3, but should raise ValueError: 8 + 2 * 0 - 3 = 5 is not a multiple of stride 2: ...
       Likely mistake: floor instead of an error (stride does not divide). Hint: ...
@@ -268,6 +278,16 @@ def _conv2d_cases() -> list[Case]:
         found.append(conv(f"random case {k + 1} (seeded)", (N, C_in, H, W), (C_out, C_in, kh, kw),
                           bias=bool(k % 2 == 0), stride=stride, padding=padding,
                           dilation=dilation))
+    # after the random ones, so the cases above keep their numbers and values
+    found += [
+        conv("kernel as large as the padded input", (2, 2, 3, 4), (3, 2, 5, 6), padding=1),
+        conv("kernel as large as the input, stride 2", (2, 3, 4, 4), (2, 3, 4, 4), stride=2),
+        conv("1x1 kernel with stride 2, non-square input", (2, 3, 5, 8), (4, 3, 1, 1), stride=2),
+        conv("1x1 kernel with padding 1 (a ring of bias values)", (1, 2, 3, 4), (3, 2, 1, 1),
+             padding=1),
+        conv("N=1, C=1, stride 3 that does not divide, padding 0", (1, 1, 8, 7), (1, 1, 2, 2),
+             bias=False, stride=3, padding=0),
+    ]
     return found
 
 
@@ -302,10 +322,11 @@ def check_conv2d(student_fn) -> None:
 
     Notes
     -----
-    17 cases: padding 0 and 1, strides that divide and that do not (the remainder is
-    dropped, as in PyTorch), dilation 2, 1x1 kernel, kernel as large as the input, 2x2
-    and 2x3 kernels, N=1 and C=1, no bias, everything at once, float32 (the output stays
-    float32), four seeded random ones.  The layer is a cross-correlation:
+    22 cases: padding 0 and 1, strides that divide and that do not (the remainder is
+    dropped, as in PyTorch), dilation 2, 1x1 kernels (also with stride 2 and with
+    padding 1), kernels as large as the input (also with stride 2) and as the padded
+    input, 2x2 and 2x3 kernels, N=1 and C=1, no bias, everything at once, float32 (the
+    output stays float32), four seeded random ones.  The layer is a cross-correlation:
     :math:`out[n, o, i, j] = b[o] + \\sum_{c, u, v} x_{pad}[n, c, iS + uD, jS + vD]\\,
     w[o, c, u, v]`.
 
@@ -315,7 +336,7 @@ def check_conv2d(student_fn) -> None:
     >>> check_conv2d(conv2d_flipped)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    AssertionError: check_conv2d failed on case 1 of 17, ...
+    AssertionError: check_conv2d failed on case 1 of 22, ...
       Likely mistake: flipped the kernel. Hint: ...
     """
     run_check(CONV2D, student_fn)
