@@ -1,7 +1,7 @@
 """Every known mistake of the library, put into every assignment, is caught, named and costs only its own cells.
 
-For each assignment in ``source_notebooks/`` and each function its answer cells define whose
-name is a task of :data:`autograder.mistakes.MISTAKES`, each of the task's variants stands in
+For each assignment in ``source_notebooks/`` and each function its answer cells define and its
+test cells call whose name is a task of :data:`autograder.mistakes.MISTAKES`, each of the task's variants stands in
 for the model solution, the way a student's wrong function would: the answer cells are run,
 then the variant replaces the function in their namespace (so model functions that call it,
 like a ``conv2d`` that calls the student's ``pad2d``, call the variant). Then every graded
@@ -80,8 +80,12 @@ def _cases():
     for path in SOURCES:
         nb = read_notebook(path)
         model = _namespace(_answer_sources(nb))
+        tested = set().union(*(_names(source) for source in _test_sources(nb).values()))
+        # the tasks this assignment grades: functions its answer cells define and its test
+        # cells call (an ungraded helper that shares a task's name is another assignment's)
         for task in sorted(name for name, value in model.items()
-                           if name in MISTAKES and isinstance(value, types.FunctionType)):
+                           if name in MISTAKES and name in tested
+                           and isinstance(value, types.FunctionType)):
             for mistake in MISTAKES[task]:
                 yield pytest.param(path, task, mistake,
                                    id=f"{path.parent.name}-{task}-{mistake.fn.__name__}")
