@@ -118,6 +118,19 @@ class Student:
     answers: Path | None = None
     raw: Path | None = None
     delete_cells: tuple = ()
+    base: Path | None = None
+
+    def cells(self) -> dict:
+        """The student's answer cells by grade id: the base student's, then this one's own.
+
+        A manifest entry may name ``"base": "<id of another student>"``; the student's file
+        then holds only the cells that differ from that student's (a correct solution with
+        one mistake, say), so the class does not repeat the same code in every file.
+        """
+        found = read_student_cells(self.base) if self.base is not None else {}
+        if self.answers is not None:
+            found.update(read_student_cells(self.answers))
+        return found
 
 
 @dataclass
@@ -201,6 +214,7 @@ def load_manifest(assignment_dir) -> tuple[dict, list[Student]]:
     """
     folder = Path(assignment_dir)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    answers_of = {entry.get("id"): entry.get("answers") for entry in manifest["students"]}
     students, seen = [], set()
     for entry in manifest["students"]:
         sid = entry["id"]
@@ -217,11 +231,16 @@ def load_manifest(assignment_dir) -> tuple[dict, list[Student]]:
                 if not paths[key].is_file():
                     raise ValueError(f"{key} of student {sid!r} must be an existing file, "
                                      f"got {entry[key]!r}")
+        base = entry.get("base")
+        if base is not None and (base == sid or not answers_of.get(base)):
+            raise ValueError(f"base of student {sid!r} must be another student with answers, "
+                             f"got {base!r}")
         students.append(Student(
             id=sid, first_name=entry["first_name"], last_name=entry["last_name"],
             intent=entry["intent"], expect=entry["expect"],
             mistakes=tuple(entry.get("mistakes", ())), answers=paths.get("answers"),
-            raw=paths.get("raw"), delete_cells=tuple(entry.get("delete_cells", ()))))
+            raw=paths.get("raw"), delete_cells=tuple(entry.get("delete_cells", ())),
+            base=folder / answers_of[base] if base is not None else None))
     settings = {key: value for key, value in manifest.items() if key != "students"}
     return settings, students
 
@@ -641,8 +660,8 @@ def grade_class(demo_dir, scratch, *, course_root=ROOT,
         if s.raw is not None:
             shutil.copyfile(s.raw, folder / notebook)
         else:
-            cells = read_student_cells(s.answers) if s.answers else {}
-            write_notebook(build_submission(release_nb, cells, s.delete_cells), folder / notebook)
+            write_notebook(build_submission(release_nb, s.cells(), s.delete_cells),
+                           folder / notebook)
         (folder / "timestamp.txt").write_text(settings["timestamp"])
 
     # Autograde the class in one go; nbgrader skips a submission it cannot process and carries on.

@@ -8,6 +8,7 @@ time into the same scratch folder; the other tests are quick unit tests of the d
 from __future__ import annotations
 
 import csv
+import json
 import io
 from pathlib import Path
 
@@ -278,8 +279,9 @@ def test_each_student_file_names_only_cells_of_the_release(assignment):
     known = set(cells_by_grade_id(release))
     for student in MANIFESTS[assignment][1]:
         if student.answers:
-            cells = demo.read_student_cells(student.answers)
-            assert cells and set(cells) <= known, student.id
+            own = demo.read_student_cells(student.answers)
+            cells = student.cells()
+            assert own and set(cells) <= known, student.id
             demo.build_submission(release, cells, student.delete_cells)
 
 
@@ -384,3 +386,23 @@ def test_manifest_errors_name_the_student(tmp_path):
         '[{"id": "zed", "first_name": "Z", "last_name": "Z", "intent": "x", "expect": "great"}]}')
     with pytest.raises(ValueError, match="zed.*full"):
         demo.load_manifest(tmp_path)
+
+
+def test_a_student_with_a_base_starts_from_the_base_students_cells(tmp_path):
+    """With "base", a student's cells are the base student's with the student's own sections replacing theirs; a bad base is refused."""
+    (tmp_path / "students").mkdir()
+    (tmp_path / "students" / "a.py").write_text("# %% f\ndef f():\n    return 1\n\n# %% g\nx = 1\n")
+    (tmp_path / "students" / "b.py").write_text('"""B: g differs."""\n\n# %% g\nx = 2\n')
+    entry = {"first_name": "A", "last_name": "B", "intent": "i", "expect": "full"}
+    manifest = {"assignment": "a1", "notebook": "a1.ipynb", "students": [
+        dict(entry, id="a", answers="students/a.py"),
+        dict(entry, id="b", answers="students/b.py", base="a")]}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    _, (a, b) = demo.load_manifest(tmp_path)
+    assert b.cells() == {"f": "def f():\n    return 1", "g": "x = 2"}
+    assert a.cells() == {"f": "def f():\n    return 1", "g": "x = 1"}
+    for bad in ("b", "nobody"):
+        manifest["students"][1]["base"] = bad
+        (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(ValueError, match="base of student 'b'"):
+            demo.load_manifest(tmp_path)

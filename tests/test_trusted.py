@@ -198,7 +198,7 @@ def demo_class():
         if student.raw is not None:
             graded[student.id] = (None, {}, grade_test_cells(student.raw, SOURCE), None)
             continue
-        cells = demo.read_student_cells(student.answers) if student.answers else {}
+        cells = student.cells()
         nb = submission(cells, student.delete_cells)
         graded[student.id] = (nb, cells, grade_test_cells(nb, SOURCE),
                               demo.trusted_recheck(SOURCE, nb))
