@@ -33,7 +33,10 @@ __all__ = [
     "grade_id",
     "nbgrader_metadata",
     "read_notebook",
+    "run_answer_cells",
     "run_nbgrader",
+    "run_test_cells",
+    "graded_sources",
     "scratch_course",
     "write_notebook",
 ]
@@ -173,6 +176,87 @@ def answer_cells(nb) -> list:
             if cell.cell_type == "code"
             and nbgrader_metadata(cell).get("solution")
             and not nbgrader_metadata(cell).get("grade")]
+
+
+def graded_sources(nb) -> dict:
+    """The autograded test cells' sources by grade id, in notebook order.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_notebook, new_code_cell
+    >>> nb = new_notebook(cells=[new_code_cell(
+    ...     "assert True", metadata={"nbgrader": {"grade": True, "grade_id": "t", "points": 1}})])
+    >>> graded_sources(nb)
+    {'t': 'assert True'}
+    """
+    return {grade_id(cell): cell.source for cell in grade_cells(nb) if cell.cell_type == "code"}
+
+
+def run_answer_cells(nb) -> dict:
+    """Run a notebook's nbgrader code cells that are not tests (setup, answers), in this process.
+
+    For tests of an assignment's own content: the model solution of a source notebook, in
+    order, in a fresh namespace.  Never use it on student work (that runs in the sandbox,
+    :mod:`autograder.trusted`).
+
+    Returns
+    -------
+    dict
+        The namespace the cells ran in.
+
+    Examples
+    --------
+    >>> from nbformat.v4 import new_notebook, new_code_cell
+    >>> answer = {"nbgrader": {"solution": True, "grade_id": "f"}}
+    >>> nb = new_notebook(cells=[new_code_cell("def f(): return 2", metadata=answer)])
+    >>> run_answer_cells(nb)["f"]()
+    2
+    """
+    namespace: dict = {"__name__": "__main__"}
+    for cell in nb.cells:
+        meta = nbgrader_metadata(cell)
+        if cell.cell_type == "code" and meta and not meta.get("grade"):
+            exec(compile(cell.source, grade_id(cell) or "setup", "exec"), namespace)
+    return namespace
+
+
+def run_test_cells(sources: dict, namespace: dict) -> dict:
+    """Run each test cell's source on its own copy of ``namespace``, as nbgrader grades it.
+
+    Parameters
+    ----------
+    sources : dict of str to str
+        Test cell sources by grade id (see :func:`graded_sources`).
+    namespace : dict
+        The functions under test (and whatever else the cells read); ``np`` is numpy
+        unless the namespace says otherwise.
+
+    Returns
+    -------
+    dict of str to Exception or None
+        For each grade id, the exception the cell raised (any error fails a test cell
+        under nbgrader), or None if it passed.  Floating-point warnings are silenced.
+
+    Examples
+    --------
+    >>> outcome = run_test_cells({"ok": "assert f() == 2", "bad": "assert f() == 3"},
+    ...                          {"f": lambda: 2})
+    >>> outcome["ok"], type(outcome["bad"]).__name__
+    (None, 'AssertionError')
+    """
+    import numpy as np
+
+    outcome = {}
+    for gid, source in sources.items():
+        scope = {"np": np, **namespace}
+        try:
+            with np.errstate(all="ignore"):
+                exec(compile(source, gid, "exec"), scope)
+        except Exception as exc:  # any error fails a test cell under nbgrader
+            outcome[gid] = exc
+        else:
+            outcome[gid] = None
+    return outcome
 
 
 def cells_by_grade_id(nb) -> dict:

@@ -20,31 +20,13 @@ import ast
 import types
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from autograder.mistakes import MISTAKES
-from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook
+from autograder.notebooks import graded_sources, read_notebook, run_answer_cells, run_test_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "source_notebooks").glob("*/*.ipynb"))
-
-
-def _answer_sources(nb) -> list[tuple[str, str]]:
-    """(grade id, source) of the setup and answer cells: what a student's kernel runs before the tests."""
-    return [(grade_id(cell) or "setup", cell.source) for cell in nb.cells
-            if cell.cell_type == "code" and not nbgrader_metadata(cell).get("grade")]
-
-
-def _test_sources(nb) -> dict[str, str]:
-    return {grade_id(cell): cell.source for cell in grade_cells(nb) if cell.cell_type == "code"}
-
-
-def _namespace(answers) -> dict:
-    namespace: dict = {"__name__": "__main__"}
-    for gid, source in answers:
-        exec(compile(source, gid, "exec"), namespace)
-    return namespace
 
 
 def _names(source: str) -> set[str]:
@@ -79,8 +61,8 @@ def _code_names(code) -> set[str]:
 def _cases():
     for path in SOURCES:
         nb = read_notebook(path)
-        model = _namespace(_answer_sources(nb))
-        tested = set().union(*(_names(source) for source in _test_sources(nb).values()))
+        model = run_answer_cells(nb)
+        tested = set().union(*(_names(source) for source in graded_sources(nb).values()))
         # the tasks this assignment grades: functions its answer cells define and its test
         # cells call (an ungraded helper that shares a task's name is another assignment's)
         for task in sorted(name for name, value in model.items()
@@ -94,20 +76,6 @@ def _cases():
 CASES = list(_cases())
 
 
-def _run(tests: dict, namespace: dict) -> dict:
-    """Run each test cell on a copy of ``namespace``; map grade id to the error message, or None."""
-    outcome = {}
-    for gid, source in tests.items():
-        scope = dict(namespace, np=np)
-        try:
-            exec(compile(source, gid, "exec"), scope)
-        except Exception as exc:  # any error fails a test cell under nbgrader
-            outcome[gid] = f"{type(exc).__name__}: {exc}"
-        else:
-            outcome[gid] = None
-    return outcome
-
-
 def test_every_assignment_has_tasks_with_mistakes():
     """Each assignment defines at least one function with known mistakes, so the cases below cover it."""
     covered = {case.values[0] for case in CASES}
@@ -118,7 +86,7 @@ def test_every_assignment_has_tasks_with_mistakes():
 def test_the_model_solution_passes_every_test_cell(path):
     """With the model solution, every graded test cell of the source passes (the baseline of the cases below)."""
     nb = read_notebook(path)
-    outcome = _run(_test_sources(nb), _namespace(_answer_sources(nb)))
+    outcome = run_test_cells(graded_sources(nb), run_answer_cells(nb))
     assert all(error is None for error in outcome.values()), outcome
 
 
@@ -126,10 +94,11 @@ def test_the_model_solution_passes_every_test_cell(path):
 def test_mistake_is_caught_named_and_costs_only_its_cells(path, task, mistake):
     """The variant fails at least one test cell, a failing cell names it, and cells that do not use the function pass."""
     nb = read_notebook(path)
-    namespace = _namespace(_answer_sources(nb))
+    namespace = run_answer_cells(nb)
     namespace[task] = mistake.fn
-    tests = _test_sources(nb)
-    outcome = _run(tests, namespace)
+    tests = graded_sources(nb)
+    outcome = {gid: None if error is None else f"{type(error).__name__}: {error}"
+               for gid, error in run_test_cells(tests, namespace).items()}
     failed = {gid: error for gid, error in outcome.items() if error is not None}
     assert failed, f"no test cell catches {task} with the mistake {mistake.name!r}"
     assert any(mistake.name in error for error in failed.values()), (

@@ -19,6 +19,8 @@ from nbclient import NotebookClient
 
 from autograder.mistakes import MISTAKES
 from autograder.notebooks import (
+    run_answer_cells,
+    run_test_cells,
     answer_cells,
     assignment_ids,
     cell_failed,
@@ -134,21 +136,10 @@ def test_untouched_release_fails_every_test_cell(path, tmp_path):
 
 # ----------------------------------------------------------------------------- ps1 content
 
-def _functions(nb) -> dict:
-    """Run the setup and answer cells of a notebook; return the namespace."""
-    namespace: dict = {}
-    for cell in nb.cells:
-        meta = nbgrader_metadata(cell)
-        if cell.cell_type == "code" and (meta.get("solution") or meta.get("locked")) \
-                and not meta.get("grade"):
-            exec(compile(cell.source, grade_id(cell), "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture(scope="module")
 def model():
     """The model solutions of ps1-correlation."""
-    return _functions(read_notebook(PS1))
+    return run_answer_cells(read_notebook(PS1))
 
 
 SCIPY = {"correlate2d": scipy.signal.correlate2d, "convolve2d": scipy.signal.convolve2d}
@@ -214,23 +205,9 @@ def _visible_tests(nb):
     return {grade_id(c): c.source for c in grade_cells(nb) if c.cell_type == "code"}
 
 
-def _run_tests(sources: dict, namespace: dict) -> dict:
-    """Run each test cell in a copy of ``namespace``; map grade id to the error, or None."""
-    outcome = {}
-    for gid, source in sources.items():
-        scope = dict(namespace, np=np)
-        try:
-            exec(compile(source, gid, "exec"), scope)
-        except AssertionError as exc:
-            outcome[gid] = exc
-        else:
-            outcome[gid] = None
-    return outcome
-
-
 def test_worked_examples_agree_with_scipy():
     """Every visible test of ps1 passes when scipy.signal plays the student, so the literal arrays are right."""
-    outcome = _run_tests(_visible_tests(read_notebook(PS1_RELEASE)), CORRECT)
+    outcome = run_test_cells(_visible_tests(read_notebook(PS1_RELEASE)), CORRECT)
     assert outcome and all(error is None for error in outcome.values()), outcome
 
 
@@ -253,5 +230,5 @@ def test_visible_tests_catch_the_classic_mistakes(task, mistake, caught_by):
     """Each classic mistake fails the visible test written for it, while the correct function passes it."""
     tests = _visible_tests(read_notebook(PS1_RELEASE))
     wrong = dict(CORRECT, **{task: _mistake(task, mistake)})
-    assert _run_tests({caught_by: tests[caught_by]}, CORRECT)[caught_by] is None
-    assert _run_tests({caught_by: tests[caught_by]}, wrong)[caught_by] is not None
+    assert run_test_cells({caught_by: tests[caught_by]}, CORRECT)[caught_by] is None
+    assert run_test_cells({caught_by: tests[caught_by]}, wrong)[caught_by] is not None

@@ -8,7 +8,6 @@ output subsampled for stride) and the PyTorch golden file ``tests/golden/conv2d.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autograder.mistakes import MISTAKES
-from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook
+from autograder.notebooks import grade_id, graded_sources, read_notebook, run_answer_cells, run_test_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "source_notebooks" / "ps2-conv-layer" / "ps2-conv-layer.ipynb"
@@ -26,21 +25,10 @@ RELEASE = ROOT / "release" / "ps2-conv-layer" / "ps2-conv-layer.ipynb"
 GOLDEN = ROOT / "tests" / "golden" / "conv2d.npz"
 
 
-def _functions(nb) -> dict:
-    """Run the setup and answer cells of a notebook; return the namespace."""
-    namespace: dict = {}
-    for cell in nb.cells:
-        meta = nbgrader_metadata(cell)
-        if cell.cell_type == "code" and (meta.get("solution") or meta.get("locked")) \
-                and not meta.get("grade"):
-            exec(compile(cell.source, grade_id(cell), "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture(scope="module")
 def model():
     """The model solutions of ps2-conv-layer."""
-    return _functions(read_notebook(SOURCE))
+    return run_answer_cells(read_notebook(SOURCE))
 
 
 # ----------------------------------------------------------------------------- oracles
@@ -204,27 +192,9 @@ def test_golden_file_covers_the_named_edge_cases():
 
 # ----------------------------------------------------------------------------- the test cells
 
-def _tests(nb) -> dict:
-    return {grade_id(c): c.source for c in grade_cells(nb) if c.cell_type == "code"}
-
-
-def _run(sources: dict, namespace: dict) -> dict:
-    """Run each test cell in a copy of ``namespace``; map grade id to the error, or None."""
-    outcome = {}
-    for gid, source in sources.items():
-        scope = dict(namespace, np=np)
-        try:
-            exec(compile(source, gid, "exec"), scope)
-        except Exception as exc:  # any error fails a test cell under nbgrader
-            outcome[gid] = exc
-        else:
-            outcome[gid] = None
-    return outcome
-
-
 def test_worked_examples_agree_with_the_oracles():
     """Every visible test of the release passes when the oracles play the student, so the literal arrays and sizes are right."""
-    outcome = _run(_tests(read_notebook(RELEASE)), ORACLES)
+    outcome = run_test_cells(graded_sources(read_notebook(RELEASE)), ORACLES)
     assert len(outcome) == 12 and all(error is None for error in outcome.values()), outcome
 
 
@@ -232,7 +202,7 @@ def test_worked_example_in_the_text_is_right():
     """The values the text of Part C computes by hand (out[0, 0] = 4, out[1, 2] = 6, all-ones maps 5 and -1) are the oracle's."""
     nb = read_notebook(SOURCE)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    tests = _tests(nb)
+    tests = graded_sources(nb)
     scope = dict(ORACLES, np=np)
     exec(tests["conv2d_one_channel"], scope)
     out = oracle_conv2d(scope["x"], scope["w"])
@@ -291,18 +261,18 @@ def _mistake(task, name):
 ])
 def test_visible_tests_catch_the_classic_mistakes(task, mistake, caught_by):
     """Each classic mistake fails the visible test written for it, while the oracle passes that test."""
-    tests = _tests(read_notebook(RELEASE))
+    tests = graded_sources(read_notebook(RELEASE))
     wrong = dict(ORACLES, **{task: _mistake(task, mistake)})
-    assert _run({caught_by: tests[caught_by]}, ORACLES)[caught_by] is None
-    assert _run({caught_by: tests[caught_by]}, wrong)[caught_by] is not None
+    assert run_test_cells({caught_by: tests[caught_by]}, ORACLES)[caught_by] is None
+    assert run_test_cells({caught_by: tests[caught_by]}, wrong)[caught_by] is not None
 
 
 def test_every_library_mistake_is_caught_by_a_visible_test():
     """No known mistake of the three tasks passes all the visible tests: a student sees every one before grading."""
-    tests = _tests(read_notebook(RELEASE))
+    tests = graded_sources(read_notebook(RELEASE))
     for task in ORACLES:
         for mistake in MISTAKES[task]:
-            outcome = _run(tests, dict(ORACLES, **{task: mistake.fn}))
+            outcome = run_test_cells(tests, dict(ORACLES, **{task: mistake.fn}))
             assert any(error is not None for error in outcome.values()), (task, mistake.name)
 
 
@@ -327,9 +297,9 @@ def _wrong_only_when(shape_test):
 
 def test_hidden_tests_grade_a_kernel_as_large_as_the_padded_input():
     """A conv2d wrong only on a kernel larger than the unpadded input fails the hidden cell, naming that case and how to rebuild it."""
-    source = _tests(read_notebook(SOURCE))["conv2d_thorough"]
+    source = graded_sources(read_notebook(SOURCE))["conv2d_thorough"]
     student = _wrong_only_when(lambda x, w: w.shape[2] > x.shape[2])
-    error = _run({"conv2d_thorough": source}, {"conv2d": student})["conv2d_thorough"]
+    error = run_test_cells({"conv2d_thorough": source}, {"conv2d": student})["conv2d_thorough"]
     assert isinstance(error, AssertionError)
     message = str(error)
     assert "kernel as large as the padded input" in message and "of 22" in message
@@ -338,12 +308,12 @@ def test_hidden_tests_grade_a_kernel_as_large_as_the_padded_input():
 
 def test_hidden_output_size_tests_include_the_assignments_example():
     """The hidden cell of conv_output_size grades the issue's configuration (input 10, kernel 3, stride 2) as one that must raise."""
-    source = _tests(read_notebook(SOURCE))["conv_output_size_thorough"]
+    source = graded_sources(read_notebook(SOURCE))["conv_output_size_thorough"]
 
     def floors_only_at_ten(input_size, kernel_size, stride=1, padding=0, dilation=1):
         if (input_size, kernel_size, stride, padding) == (10, 3, 2, 0):
             return 4
         return oracle_conv_output_size(input_size, kernel_size, stride, padding, dilation)
 
-    error = _run({"g": source}, {"conv_output_size": floors_only_at_ten})["g"]
+    error = run_test_cells({"g": source}, {"conv_output_size": floors_only_at_ten})["g"]
     assert isinstance(error, AssertionError) and "input 10, kernel 3, stride 2" in str(error)

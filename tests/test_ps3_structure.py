@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import autograder.mistakes.structure  # noqa: F401  (the variants of this assignment)
 from autograder.mistakes import MISTAKES
-from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook
+from autograder.notebooks import grade_cells, grade_id, graded_sources, read_notebook, run_answer_cells, run_test_cells
 from autograder.reference.gradcheck import numerical_gradient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,20 +28,10 @@ TASKS = ["conv_matrix", "conv_input_grad_via_matrix", "conv_params", "conv_flops
          "fc_flops", "conv1x1", "fc_to_conv", "depthwise_separable_conv2d", "separable_savings"]
 
 
-def _namespace(nb) -> dict:
-    """Run the setup and answer cells of a notebook; return the namespace."""
-    namespace: dict = {}
-    for cell in nb.cells:
-        meta = nbgrader_metadata(cell)
-        if cell.cell_type == "code" and meta and not meta.get("grade"):
-            exec(compile(cell.source, grade_id(cell), "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture(scope="module")
 def model():
     """The model solutions of ps3-structure, with the given conv_layer."""
-    return _namespace(read_notebook(SOURCE))
+    return run_answer_cells(read_notebook(SOURCE))
 
 
 # --- oracles ----------------------------------------------------------------------------
@@ -262,10 +252,6 @@ def test_model_leaves_its_arguments_alone(model, rng):
 
 # --- the visible tests --------------------------------------------------------------------
 
-def _visible_tests(nb) -> dict:
-    return {grade_id(c): c.source for c in grade_cells(nb) if c.cell_type == "code"}
-
-
 def _given(nb) -> dict:
     namespace: dict = {}
     for cell in nb.cells:
@@ -274,24 +260,10 @@ def _given(nb) -> dict:
     return namespace
 
 
-def _run(sources: dict, namespace: dict) -> dict:
-    """Run each test cell in a copy of ``namespace``; map grade id to the error, or None."""
-    outcome = {}
-    for gid, source in sources.items():
-        scope = dict(namespace, np=np)
-        try:
-            exec(compile(source, gid, "exec"), scope)
-        except Exception as exc:  # any error fails a test cell
-            outcome[gid] = exc
-        else:
-            outcome[gid] = None
-    return outcome
-
-
 def test_worked_examples_agree_with_the_oracles():
     """Every visible test passes when the oracles play the student, so the literal arrays and counts are right."""
     nb = read_notebook(RELEASE)
-    outcome = _run(_visible_tests(nb), dict(_given(nb), **ORACLE_STUDENT))
+    outcome = run_test_cells(graded_sources(nb), dict(_given(nb), **ORACLE_STUDENT))
     assert outcome and all(error is None for error in outcome.values()), outcome
 
 
@@ -304,9 +276,9 @@ def _cells_using(task: str, tests: dict) -> dict:
 def test_visible_tests_catch_every_known_mistake(mistake):
     """With one known mistake in place of the right function, a visible test of that function fails."""
     nb = read_notebook(RELEASE)
-    tests = _cells_using(mistake.task, _visible_tests(nb))
+    tests = _cells_using(mistake.task, graded_sources(nb))
     assert tests, mistake.task
     right = dict(_given(nb), **ORACLE_STUDENT)
-    assert all(error is None for error in _run(tests, right).values())
-    outcome = _run(tests, dict(right, **{mistake.task: mistake.fn}))
+    assert all(error is None for error in run_test_cells(tests, right).values())
+    outcome = run_test_cells(tests, dict(right, **{mistake.task: mistake.fn}))
     assert any(error is not None for error in outcome.values()), sorted(tests)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import autograder.reference as reference
 from autograder.checks.backprop import known_functions
 from autograder.mistakes import MISTAKES
-from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook
+from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook, run_answer_cells, run_test_cells
 from autograder.reference.gradcheck import numerical_gradient as oracle_gradient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,20 +31,10 @@ GOLDEN = ROOT / "tests" / "golden"
 TASKS = ("pool2d", "pool2d_backward", "conv2d_backward", "numerical_gradient")
 
 
-def _answers(nb) -> dict:
-    """Run the setup and answer cells of a notebook; return the namespace."""
-    namespace: dict = {}
-    for cell in nb.cells:
-        meta = nbgrader_metadata(cell)
-        if cell.cell_type == "code" and meta and not meta.get("grade"):
-            exec(compile(cell.source, grade_id(cell), "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture(scope="module")
 def model():
     """The model solutions of ps4-backprop."""
-    return _answers(read_notebook(SOURCE))
+    return run_answer_cells(read_notebook(SOURCE))
 
 
 def _visible_tests() -> dict:
@@ -55,17 +45,8 @@ def _visible_tests() -> dict:
 
 def _run_cells(cells: dict, functions: dict) -> dict:
     """Run each cell on a fresh namespace holding ``functions``; map grade id to error or None."""
-    outcome = {}
-    for gid, source in cells.items():
-        scope = dict(functions, np=np)
-        try:
-            with np.errstate(all="ignore"):
-                exec(compile(source, gid, "exec"), scope)
-        except Exception as exc:  # a failing test cell
-            outcome[gid] = f"{type(exc).__name__}: {exc}"
-        else:
-            outcome[gid] = None
-    return outcome
+    return {gid: None if error is None else f"{type(error).__name__}: {error}"
+            for gid, error in run_test_cells(cells, functions).items()}
 
 
 # ------------------------------------------------------------------------ golden files

@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from autograder.checks.fast import check_train_cnn
 from autograder.datasets import digits
 from autograder.mistakes import MISTAKES
-from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook
+from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook, run_answer_cells
 from autograder.reference.gradcheck import numerical_gradient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,13 +45,7 @@ CONV_CASES = [str(n) for n in CONV["case_names"] if _int_settings(CONV, str(n))]
 @pytest.fixture(scope="module")
 def model():
     """The setup and answer cells of the source notebook, run: the model solution's namespace."""
-    namespace: dict = {}
-    for cell in read_notebook(SOURCE).cells:
-        meta = nbgrader_metadata(cell)
-        if cell.cell_type == "code" and (meta.get("solution") or meta.get("locked")) \
-                and not meta.get("grade"):
-            exec(compile(cell.source, grade_id(cell), "exec"), namespace)
-    return namespace
+    return run_answer_cells(read_notebook(SOURCE))
 
 
 def oracle_im2col(x, kernel_size, stride=1, padding=0):

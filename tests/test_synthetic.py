@@ -16,7 +16,7 @@ import pytest
 from autograder import checks
 from autograder._worker import import_allowed
 from autograder.mistakes import MISTAKES
-from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook
+from autograder.notebooks import grade_cells, grade_id, nbgrader_metadata, read_notebook, run_test_cells
 from autograder.synthetic import (
     CATEGORIES,
     OUTCOMES,
@@ -75,16 +75,8 @@ def _run_cells(answers: dict, tests: dict) -> dict:
     namespace = {"__name__": "__main__"}
     for gid, source in answers:
         exec(compile(source, gid, "exec"), namespace)
-    outcome = {}
-    for gid, source in tests.items():
-        scope = dict(namespace)
-        try:
-            exec(compile(source, gid, "exec"), scope)
-        except Exception as exc:  # any error fails a test cell under nbgrader
-            outcome[gid] = f"{type(exc).__name__}: {exc}"
-        else:
-            outcome[gid] = None
-    return outcome
+    return {gid: None if error is None else f"{type(error).__name__}: {error}"
+            for gid, error in run_test_cells(tests, namespace).items()}
 
 
 def _cells_of(nb) -> tuple[list, dict]:
